@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The registry of crypto backends: a name -> ops table, consulted once at start-up. */
+#include "common/crypto.h"
+
+#include <string.h>
+
+static const struct ftls_crypto_ops *const backends[] = {
+	&ftls_crypto_cpu_ops,
+};
+
+static const char *const backend_names[] = {
+	"cpu",
+	NULL,
+};
+
+enum ftls_err ftls_crypto_open(const char *name, const struct ftls_crypto_conf *conf,
+			       struct ftls_crypto_dev **dev)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i]->open(conf, dev);
+	return FTLS_ERR_NOT_FOUND;
+}
+
+const char *const *ftls_crypto_backends(void)
+{
+	return backend_names;
+}
