@@ -63,7 +63,7 @@ $(O)/%.o: %.c
 include common/build.mk
 include $(filter-out common/build.mk,$(sort $(wildcard */build.mk)))
 
-.PHONY: all deps test check lint bench run clean unit $(CHECKS) $(LINTS) $(BENCHES)
+.PHONY: all deps deps-check hugepages test check lint bench run clean unit $(CHECKS) $(LINTS) $(BENCHES)
 
 all: $(LIBS) $(PROGS) $(UNIT_TESTS)
 
@@ -79,6 +79,10 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (apt-get install$$missing)" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	else echo "deps: all packages present"; fi
+	$(Q)$(MAKE) --no-print-directory hugepages
+
+# Hugepages for DPDK (multi-process needs them): reserve and mount, as root; harmless otherwise.
+hugepages:
 	$(Q)if [ "$$(id -u)" = 0 ]; then \
 	  cur=$$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0); \
 	  if [ "$$cur" -lt $(HUGEPAGES) ]; then echo $(HUGEPAGES) > /proc/sys/vm/nr_hugepages || true; fi; \
@@ -92,7 +96,7 @@ deps-check:
 	$(Q)if ! pkg-config --exists libdpdk libcyaml cmocka jansson libcrypto 2>/dev/null || \
 	   ! command -v verilator >/dev/null || ! command -v yosys >/dev/null || \
 	   ! command -v gnutls-cli >/dev/null || ! command -v clang >/dev/null; then \
-	  $(MAKE) --no-print-directory deps; fi
+	  $(MAKE) --no-print-directory deps; else $(MAKE) --no-print-directory hugepages; fi
 
 # The sanitizer build of the unit tests lives in its own tree.
 unit-asan:
