@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# hw/: the crypto core. Register map generation (make regs, check-regs), the AES-GCM engine's
+# Verilator testbench (check-hw-gcm), RTL lint (lint-hw) and synthesis (make synth, not part of
+# make test). The engines engineer's rules (ChaCha20-Poly1305, CBC+HMAC) come from hw/engines.mk.
+# Verilator builds use -O1 and --x-assign fast and are built once under $(O)/hw.
+
+VERILATOR       ?= verilator
+VL_FLAGS        := --cc --exe --build -O1 --x-assign fast --x-initial fast -Wall -Wno-fatal \
+		   -CFLAGS -O1 -CFLAGS -std=c++17
+HW_GEN          := hw/gen/ftls_regs_pkg.sv hw/gen/ftls_regs.h hw/gen/REGISTERS.md
+HW_REGS_SRC     := hw/regs/ftls_regs.yaml
+HW_AES_RTL      := hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv hw/rtl/aes_gcm_engine.sv
+HW_GCM_TB       := $(O)/hw/obj_aes_gcm/tb_aes_gcm
+HW_GCM_VECTORS  := $(O)/hw/gcm_wycheproof.txt
+VECTORS_DIR     ?= $(abspath $(CURDIR)/../shared/vectors)
+
+.PHONY: regs check-regs check-hw-gcm hw-tb
+
+# make regs: regenerate the SV package, C header and Markdown reference from the data file.
+regs:
+	$(Q)python3 hw/scripts/gen_regs.py --src $(HW_REGS_SRC) --out hw/gen
+
+check-regs:
+	$(Q)python3 hw/scripts/gen_regs.py --src $(HW_REGS_SRC) --out hw/gen --check
+
+$(HW_GCM_VECTORS): hw/tb/wycheproof_gcm.py $(VECTORS_DIR)/wycheproof/aes_gcm_test.json
+	@mkdir -p $(dir $@)
+	$(Q)python3 hw/tb/wycheproof_gcm.py $(VECTORS_DIR)/wycheproof/aes_gcm_test.json $@
+
+$(HW_GCM_TB): $(HW_AES_RTL) hw/tb/tb_aes_gcm.cpp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  VERILATE $@")
+	$(Q)$(VERILATOR) $(VL_FLAGS) -j 2 -Mdir $(O)/hw/obj_aes_gcm --top-module aes_gcm_engine \
+	  -LDFLAGS -lcrypto $(HW_AES_RTL) $(CURDIR)/hw/tb/tb_aes_gcm.cpp -o tb_aes_gcm >$(O)/hw/aes_gcm.vlog 2>&1 \
+	  || { tail -n 40 $(O)/hw/aes_gcm.vlog; exit 1; }
+
+hw-tb: $(HW_GCM_TB)
+
+# The AES-GCM engine against Wycheproof and against OpenSSL on random records.
+check-hw-gcm: $(HW_GCM_TB) $(HW_GCM_VECTORS)
+	$(Q)$(HW_GCM_TB) --vectors $(HW_GCM_VECTORS) --random 300 --seed $${FTLS_SEED:-1}
+
+CHECKS += check-regs check-hw-gcm
+
+-include hw/engines.mk

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The list of record engines in this build and the dispatch to them by alg code: one engine
+// contract port set toward the host interface, the same set toward every engine. The host
+// interface runs one job at a time, so the engine chosen when a job is accepted owns the payload
+// and completion streams until its done handshake. Not for: nonce construction or DMA
+// (ftls_crypto_top). When another engine lands in git, add its instance and its alg codes to
+// the table below and to engine_of(); nothing else changes. Algs without an engine are reported
+// by supported_algs_o and completed as STATUS_UNSUPPORTED by the host interface.
+module ftls_engines
+  import ftls_alg_pkg::*;
+(
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  output logic [15:0]  supported_algs_o,  // bit n: alg code n has an engine
+  input  logic         job_valid_i,
+  output logic         job_ready_o,
+  input  logic         job_open_i,
+  input  logic [3:0]   job_alg_i,
+  input  logic [255:0] job_key_i,
+  input  logic [383:0] job_mac_key_i,
+  input  logic [95:0]  job_nonce_i,
+  input  logic [127:0] job_iv_i,
+  input  logic [103:0] job_aad_i,
+  input  logic [3:0]   job_aad_len_i,
+  input  logic [127:0] job_tag_i,
+  input  logic [15:0]  job_len_i,
+  input  logic         in_valid_i,
+  output logic         in_ready_o,
+  input  logic [127:0] in_data_i,
+  input  logic         in_last_i,
+  output logic         out_valid_o,
+  input  logic         out_ready_i,
+  output logic [127:0] out_data_o,
+  output logic         out_last_o,
+  output logic         done_valid_o,
+  input  logic         done_ready_i,
+  output logic         done_ok_o,
+  output logic [15:0]  done_len_o,
+  output logic [127:0] done_tag_o
+);
+
+  // The engines of this build, in a fixed order.
+  localparam int unsigned NumEngines = 1;
+  localparam int unsigned EngGcm = 0;
+
+  // Engine index for an alg code; NumEngines when none serves it.
+  function automatic int unsigned engine_of(input logic [3:0] alg);
+    unique case (alg)
+      AlgAes128Gcm, AlgAes256Gcm: return EngGcm;
+      default: return NumEngines;
+    endcase
+  endfunction
+
+  always_comb begin
+    supported_algs_o = '0;
+    for (int a = 0; a < 16; a++) supported_algs_o[a] = (engine_of(4'(a)) != NumEngines);
+  end
+
+  logic [NumEngines-1:0]  e_job_valid, e_job_ready, e_in_valid, e_in_ready, e_out_valid;
+  logic [NumEngines-1:0]  e_out_ready, e_out_last, e_done_valid, e_done_ready, e_done_ok;
+  logic [127:0]           e_out_data [NumEngines];
+  logic [15:0]            e_done_len [NumEngines];
+  logic [127:0]           e_done_tag [NumEngines];
+
+  // The engine that owns the current job; sel_valid_q from job acceptance to its done.
+  logic [$clog2(NumEngines + 1)-1:0] sel_q, job_sel;
+  logic sel_valid_q;
+  logic job_fire, done_fire;
+
+  assign job_sel = ($clog2(NumEngines + 1))'(engine_of(job_alg_i));
+
+  always_comb begin
+    e_job_valid = '0;
+    job_ready_o = 1'b0;
+    if (!sel_valid_q && job_sel != ($clog2(NumEngines + 1))'(NumEngines)) begin
+      e_job_valid[job_sel] = job_valid_i;
+      job_ready_o = e_job_ready[job_sel];
+    end
+  end
+  assign job_fire = job_valid_i && job_ready_o;
+
+  always_comb begin
+    e_in_valid = '0;
+    e_out_ready = '0;
+    e_done_ready = '0;
+    in_ready_o = 1'b0;
+    out_valid_o = 1'b0;
+    out_data_o = '0;
+    out_last_o = 1'b0;
+    done_valid_o = 1'b0;
+    done_ok_o = 1'b0;
+    done_len_o = '0;
+    done_tag_o = '0;
+    if (sel_valid_q) begin
+      for (int e = 0; e < NumEngines; e++) begin
+        if (sel_q == ($clog2(NumEngines + 1))'(e)) begin
+          e_in_valid[e] = in_valid_i;
+          in_ready_o = e_in_ready[e];
+          out_valid_o = e_out_valid[e];
+          e_out_ready[e] = out_ready_i;
+          out_data_o = e_out_data[e];
+          out_last_o = e_out_last[e];
+          done_valid_o = e_done_valid[e];
+          e_done_ready[e] = done_ready_i;
+          done_ok_o = e_done_ok[e];
+          done_len_o = e_done_len[e];
+          done_tag_o = e_done_tag[e];
+        end
+      end
+    end
+  end
+  assign done_fire = done_valid_o && done_ready_i;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      sel_valid_q <= 1'b0;
+      sel_q <= '0;
+    end else if (job_fire) begin
+      sel_valid_q <= 1'b1;
+      sel_q <= job_sel;
+    end else if (done_fire) begin
+      sel_valid_q <= 1'b0;
+    end
+  end
+
+  aes_gcm_engine u_gcm (
+    .clk_i, .rst_ni,
+    .job_valid_i(e_job_valid[EngGcm]), .job_ready_o(e_job_ready[EngGcm]),
+    .job_open_i, .job_alg_i, .job_key_i, .job_mac_key_i, .job_nonce_i, .job_iv_i,
+    .job_aad_i, .job_aad_len_i, .job_tag_i, .job_len_i,
+    .in_valid_i(e_in_valid[EngGcm]), .in_ready_o(e_in_ready[EngGcm]), .in_data_i, .in_last_i,
+    .out_valid_o(e_out_valid[EngGcm]), .out_ready_i(e_out_ready[EngGcm]),
+    .out_data_o(e_out_data[EngGcm]), .out_last_o(e_out_last[EngGcm]),
+    .done_valid_o(e_done_valid[EngGcm]), .done_ready_i(e_done_ready[EngGcm]),
+    .done_ok_o(e_done_ok[EngGcm]), .done_len_o(e_done_len[EngGcm]),
+    .done_tag_o(e_done_tag[EngGcm])
+  );
+
+endmodule
