@@ -23,6 +23,7 @@
 #define FTLS_CRYPTO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -114,5 +115,27 @@ static inline uint16_t ftls_crypto_dequeue_burst(struct ftls_crypto_dev *dev, ui
 
 /* The backends. */
 extern const struct ftls_crypto_ops ftls_crypto_cpu_ops;
+
+/*
+ * The cpu backend's building blocks, exposed for known-answer tests (Wycheproof) only; the data
+ * path never calls them.
+ *
+ * ftls_crypto_cpu_aead: one AEAD seal/open on an AEAD session of a cpu device, exactly as
+ * enqueue_burst would do it, but with AAD of any length (an op carries at most FTLS_AAD_MAX).
+ */
+enum ftls_err ftls_crypto_cpu_aead(struct ftls_crypto_dev *dev, uint32_t slot, uint8_t type,
+				   uint64_t seq, const uint8_t *aad, size_t aad_len,
+				   const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
+				   size_t *dst_len) FTLS_MUST_CHECK;
+/*
+ * HMAC (mac: enum ftls_mac) of msg[0..n) with the CBC suites' code: constant_time selects the
+ * masked path CBC open uses, which reads msg[0..max) whatever n is.
+ */
+enum ftls_err ftls_crypto_cpu_hmac(int mac, const uint8_t *key, size_t key_len, const uint8_t *msg,
+				   size_t n, size_t max, bool constant_time, uint8_t *out,
+				   size_t *out_len) FTLS_MUST_CHECK;
+/* Raw AES-CBC (no padding) set up as the CBC sessions set up their contexts. */
+enum ftls_err ftls_crypto_cpu_cbc(const uint8_t *key, size_t key_len, const uint8_t *iv, bool enc,
+				  const uint8_t *in, size_t len, uint8_t *out) FTLS_MUST_CHECK;
 
 #endif

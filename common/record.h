@@ -81,8 +81,10 @@ enum ftls_err ftls_rec_open(struct ftls_rec_dir *d, const uint8_t *rec, size_t r
  * The deframer: cuts a stream of byte chunks (TCP segments) into whole records. A record that
  * lies inside one chunk is returned in place (no copy); only a record that straddles chunks is
  * assembled in the deframer's own buffer (FTLS_REC_MAX_LEN bytes, given by the caller).
- * Header checks happen as soon as the 5 header bytes are known: unknown content type or a
- * version whose major byte is not 3 -> decode_error; length over max_frag_len -> record_overflow.
+ * Header checks happen as soon as the 5 header bytes are known: unknown content type ->
+ * unexpected_message (RFC 8446 §5); a version whose major byte is not 3 -> decode_error; length
+ * over max_len - 5 -> record_overflow. The first error sticks. max_len is clamped to
+ * FTLS_REC_MAX_LEN (the size of asm_buf).
  */
 struct ftls_deframer {
 	uint8_t *asm_buf;        /* caller's storage, at least FTLS_REC_MAX_LEN bytes */
@@ -91,6 +93,7 @@ struct ftls_deframer {
 	const uint8_t *chunk;    /* current input chunk */
 	size_t chunk_len;
 	size_t chunk_pos;
+	enum ftls_err error;     /* the first bad header: sticky, every later call returns it */
 };
 
 void ftls_deframer_init(struct ftls_deframer *f, uint8_t *asm_buf, size_t max_len);
