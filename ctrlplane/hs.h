@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The handshake engine: I/O-free, table-driven. Bytes from the peer go in (cp_hs_input for raw
+ * records, cp_hs_input_inner for post-handshake messages the record owner already decrypted);
+ * events come out in order (cp_hs_next_event): records to send, plaintext to be sealed with the
+ * current application key, key installs per direction (common/wire.h), handshake done, alert
+ * sent or received, closed. The engine never touches a socket, ring or device: the dataplane
+ * feeds it through its rings, the standalone server through epoll, tests in memory.
+ *
+ * Today the engine speaks the TLS 1.3 server (RFC 8446). Its tables are per version and per
+ * handshake shape (full, HelloRetryRequest; client auth and PSK slot in as new shapes), so TLS 1.2
+ * and resumption add rows, not a new runner.
+ */
+#ifndef CP_HS_H
+#define CP_HS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/crypto.h"
+#include "common/err.h"
+#include "common/wire.h"
+#include "ctrlplane/cert.h"
+
+enum { CP_MAX_SUITES = 8, CP_MAX_GROUPS = 16, CP_MAX_ALPN = 8, CP_ALPN_MAX_LEN = 255 };
+
+/* Randomness source; NULL means OpenSSL's RAND_bytes. Tests inject a deterministic one. */
+typedef void (*cp_rng_fn)(void *arg, uint8_t *out, size_t len);
+
+/* A listener as the engine sees it: policy and credentials, built from the config at start. */
+struct cp_listener {
+	const char *name;
+	uint16_t versions[4];               /* enabled versions, preferred first */
+	unsigned nb_versions;
+	uint16_t suites[CP_MAX_SUITES];     /* server preference order */
+	unsigned nb_suites;
+	uint16_t groups[CP_MAX_GROUPS];     /* server preference; advertised in EncryptedExtensions */
+	unsigned nb_groups;
+	char alpn[CP_MAX_ALPN][CP_ALPN_MAX_LEN + 1]; /* server preference */
+	unsigned nb_alpn;
+	struct cp_certs *certs;
+	bool sni_strict;                    /* unknown name: unrecognized_name (else default set) */
+	uint32_t max_msg;                   /* largest handshake message accepted */
+	struct ftls_crypto_dev *dev;        /* protects the encrypted handshake (cpu backend) */
+	cp_rng_fn rng;                      /* tests only */
+	void *rng_arg;
+};
+
+enum cp_hs_ev_type {
+	CP_HS_EV_SEND = 1,          /* data: TLS records, send as they are */
+	CP_HS_EV_SEND_PROTECTED,    /* data: plaintext of content_type to seal with the current TX key */
+	CP_HS_EV_KEY_INSTALL,       /* ki: traffic keys for one direction */
+	CP_HS_EV_DONE,              /* handshake complete; application data may flow */
+	CP_HS_EV_ALERT_SENT,        /* alert: we sent this alert (its record is in an earlier event) */
+	CP_HS_EV_ALERT_RECEIVED,    /* alert: the peer sent this alert */
+	CP_HS_EV_CLOSED,            /* nothing more will come; close after sending what was queued */
+};
+
+struct cp_hs_event {
+	enum cp_hs_ev_type type;
+	uint8_t content_type;       /* SEND_PROTECTED */
+	uint8_t alert;              /* ALERT_* */
+	const uint8_t *data;        /* SEND, SEND_PROTECTED: valid until the next input */
+	size_t len;
+	struct ftls_key_install ki; /* KEY_INSTALL */
+};
+
+struct cp_hs;
+
+/* A new server handshake for listener l (which must outlive it). NULL when out of memory. */
+struct cp_hs *cp_hs_new(const struct cp_listener *l, uint32_t conn_id);
+void cp_hs_free(struct cp_hs *hs);
+
+/*
+ * Raw records from the peer, as many as len holds; a partial trailing record is kept until the
+ * rest arrives. Returns FTLS_OK, or the connection's (sticky) error once it failed. Pull every
+ * event with cp_hs_next_event() before the next input.
+ */
+enum ftls_err cp_hs_input(struct cp_hs *hs, const uint8_t *bytes, size_t len) FTLS_MUST_CHECK;
+/* After the handshake: a record the record owner opened (handshake or alert content). */
+enum ftls_err cp_hs_input_inner(struct cp_hs *hs, uint8_t content_type, const uint8_t *pt,
+				size_t len) FTLS_MUST_CHECK;
+/* The next event, or false when none is queued. */
+bool cp_hs_next_event(struct cp_hs *hs, struct cp_hs_event *ev);
+/* The handshake stalled: ends the connection with FTLS_ERR_TIMEOUT (no alert). */
+void cp_hs_timeout(struct cp_hs *hs);
+/* Sends close_notify (protected event once keys are handed out) and closes. */
+void cp_hs_close(struct cp_hs *hs);
+/* Server-initiated KeyUpdate (RFC 8446 §4.6.3); request asks the peer to update too. */
+enum ftls_err cp_hs_key_update(struct cp_hs *hs, bool request) FTLS_MUST_CHECK;
+
+/* What was negotiated (valid once done). */
+bool cp_hs_done(const struct cp_hs *hs);
+enum ftls_err cp_hs_error(const struct cp_hs *hs);
+uint16_t cp_hs_version(const struct cp_hs *hs);
+uint16_t cp_hs_suite(const struct cp_hs *hs);
+uint16_t cp_hs_group(const struct cp_hs *hs);
+uint16_t cp_hs_sig_scheme(const struct cp_hs *hs);
+bool cp_hs_did_hrr(const struct cp_hs *hs);
+/* Selected ALPN protocol (NUL-terminated) or NULL. */
+const char *cp_hs_alpn(const struct cp_hs *hs);
+/* Server name the client asked for (NUL-terminated) or NULL. */
+const char *cp_hs_sni(const struct cp_hs *hs);
+/* The peer's record_size_limit (RFC 8449) in plaintext bytes, 2^14 when it sent none. */
+size_t cp_hs_peer_max_plain(const struct cp_hs *hs);
+/* Bytes of heap this handshake holds now (for the memory report). */
+size_t cp_hs_mem(const struct cp_hs *hs);
+
+#endif

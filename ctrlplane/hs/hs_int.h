@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the handshake engine, shared by the runner (engine.c) and the per-message files
+ * (client_hello.c, server_hello.c, ...). Not part of the engine's API (ctrlplane/hs.h).
+ *
+ * Implementation notes.
+ *  - A *message* is one handshake message, header included. Peer messages are reassembled in rbuf
+ *    from records of any size (several per record, or one across many); a message longer than
+ *    the listener's max_msg is decode_error before it is buffered.
+ *  - The *shape* (flags: version, HRR, later client auth and PSK) picks a sequence of message ids
+ *    from the handshakes[] table; pos indexes it. Every message id has one descriptor: content
+ *    type, handshake type, who writes it, and its handler. A peer message that is not the one at
+ *    pos is unexpected_message. Handlers of our messages run back to back until the next peer
+ *    message.
+ *  - Our messages are written into wmsg (with the transcript updated as each is closed) and cut
+ *    into records by flush(), which must run before every change of write key. Records and
+ *    events go to out/ev in order; the caller drains them before the next input.
+ *  - Keys change only on message boundaries; a record that carries bytes past a message after
+ *    which the read key changes is unexpected_message (RFC 8446 §5.1).
+ *  - The first error sticks (err). fail() is the only place an alert is produced.
+ *  - Secrets (stage, traffic secrets, shared secret) are wiped in cp_hs_free and after use.
+ */
+#ifndef CP_HS_INT_H
+#define CP_HS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "common/buf.h"
+#include "common/record.h"
+#include "common/tls.h"
+#include "ctrlplane/hs.h"
+#include "ctrlplane/hs/keysched.h"
+
+/* Handshake shape flags. */
+enum {
+	CP_HS_F_TLS13 = 1u << 0,
+	CP_HS_F_HRR = 1u << 1,
+	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* next issue */
+	CP_HS_F_PSK = 1u << 3,          /* next issue */
+	CP_HS_F_TLS12 = 1u << 4,        /* next issue */
+};
+
+enum { CP_MAX_SHARES = 8, CP_MAX_EXTS = 64, CP_EV_MAX = 12, CP_COOKIE_LEN = 32 };
+
+/* A ClientHello, parsed: views into the message, valid while it is being handled. */
+struct cp_ch {
+	uint16_t legacy_version;
+	const uint8_t *random;
+	const uint8_t *session_id;
+	uint8_t session_id_len;
+	struct ftls_buf suites;             /* u16 list */
+	bool null_compression_only;
+	uint32_t seen;                      /* bit per known extension (cp_ext_bit) */
+	const uint8_t *sni;                 /* host_name, or NULL */
+	size_t sni_len;
+	struct ftls_buf groups, sig_algs, sig_algs_cert, versions, alpn, psk_modes;
+	bool has_groups, has_sig_algs, has_sig_algs_cert, has_versions, has_alpn, has_key_share;
+	struct {
+		uint16_t group;
+		const uint8_t *key;
+		size_t len;
+	} shares[CP_MAX_SHARES];
+	unsigned nb_shares;
+	const uint8_t *cookie;
+	size_t cookie_len;
+	bool early_data, has_psk, has_rsl;
+	uint16_t rsl;                       /* record_size_limit */
+};
+
+struct cp_hs {
+	const struct cp_listener *l;
+	uint32_t conn_id;
+	enum ftls_err err;
+	bool done, closed, keys_out;        /* keys_out: application keys handed to the record owner */
+	uint32_t flags;
+	uint8_t pos;                        /* index into the shape's sequence */
+	uint8_t nb_ch;                      /* ClientHellos seen */
+
+	/* negotiated */
+	uint16_t version;
+	const struct ftls_suite *suite;
+	const EVP_MD *md;
+	size_t hlen;
+	uint16_t group;
+	const struct cp_chain *chain;
+	uint16_t sig_scheme;
+	int alpn_idx;                       /* into l->alpn, or -1 */
+	bool sni_ack;
+	char sni[256];
+	uint16_t peer_rsl;                  /* 0: none */
+	bool early_data;                    /* offered: skip records we cannot open (§4.2.10) */
+	size_t early_skipped;
+	uint8_t session_id[32];
+	uint8_t session_id_len;
+	uint8_t cookie[CP_COOKIE_LEN];
+
+	/* secrets */
+	struct cp_transcript tr;
+	uint8_t stage[CP_HASH_MAX];         /* early, then handshake, then master secret */
+	uint8_t c_hs[CP_HASH_MAX], s_hs[CP_HASH_MAX];
+	uint8_t c_ap[CP_HASH_MAX], s_ap[CP_HASH_MAX];
+	uint8_t shared[CP_HASH_MAX + 64];   /* (EC)DHE shared secret between ClientHello and ServerHello */
+	size_t shared_len;
+	uint8_t server_share[160];          /* our key_share, encoded */
+	size_t server_share_len;
+
+	struct ftls_rec_dir rx, tx;         /* the engine's own protection during the handshake */
+
+	/* buffers (see the notes above) */
+	uint8_t *rbuf;
+	size_t rcap, rlen;
+	uint8_t *hold;                      /* a record split across inputs */
+	size_t hold_len;
+	uint8_t *wmsg;
+	size_t wcap, wlen;
+	uint8_t *out;
+	size_t ocap, olen;
+	struct cp_hs_event ev[CP_EV_MAX];
+	unsigned ev_head, ev_n;
+
+	struct cp_ch ch;
+};
+
+/* Fills out with len random bytes from the listener's source. */
+void cp_hs_random(struct cp_hs *hs, uint8_t *out, size_t len);
+
+/* Starts a handshake message of type in wmsg; b writes after the 4-byte header. */
+enum ftls_err cp_msg_begin(struct cp_hs *hs, uint8_t type, struct ftls_buf *b) FTLS_MUST_CHECK;
+/* Closes the message begun with cp_msg_begin: length, transcript. */
+enum ftls_err cp_msg_end(struct cp_hs *hs, struct ftls_buf *b) FTLS_MUST_CHECK;
+/* Cuts wmsg into handshake records under the current write key. */
+enum ftls_err cp_hs_flush(struct cp_hs *hs) FTLS_MUST_CHECK;
+/* Installs keys for a direction of the engine's own record layer. */
+enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir, const uint8_t *secret) FTLS_MUST_CHECK;
+/* Queues an event (KEY_INSTALL, DONE ...). */
+enum ftls_err cp_hs_event(struct cp_hs *hs, const struct cp_hs_event *ev) FTLS_MUST_CHECK;
+/* Queues data as a protected-send event (post-handshake). */
+enum ftls_err cp_hs_send_protected(struct cp_hs *hs, uint8_t content_type, const uint8_t *data,
+				   size_t len) FTLS_MUST_CHECK;
+
+/* Key exchange (kex.c). */
+struct cp_kex;
+const struct cp_kex *cp_kex_find(uint16_t group);
+/* Our share for the peer's: writes our public key to pub and the shared secret to shared. */
+enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer, size_t peer_len,
+			 uint8_t *pub, size_t pub_cap, size_t *pub_len, uint8_t *shared,
+			 size_t shared_cap, size_t *shared_len) FTLS_MUST_CHECK;
+
+/* Message handlers: peer messages get (msg, len) with the header; ours get (NULL, 0). */
+enum ftls_err cp_ch_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ch_parse(struct cp_ch *ch, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_sh_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_hrr_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ee_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cert_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cv_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_fin_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_fin_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ku_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ku_send(struct cp_hs *hs, bool request) FTLS_MUST_CHECK;
+
+/* The CertificateVerify signature and its check (certificate_verify.c; tests use the check). */
+enum ftls_err cp_cv_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *content, size_t clen,
+			 uint8_t *sig, size_t cap, size_t *sig_len) FTLS_MUST_CHECK;
+enum ftls_err cp_cv_verify(EVP_PKEY *key, uint16_t scheme, const uint8_t *content, size_t clen,
+			   const uint8_t *sig, size_t sig_len) FTLS_MUST_CHECK;
+/* The signed content: 64 spaces, context string, 0, transcript hash. Returns its length. */
+size_t cp_cv_content(bool server, const uint8_t *hash, size_t hlen, uint8_t *out);
+
+#endif
