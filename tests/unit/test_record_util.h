@@ -17,6 +17,9 @@
 #include "common/tls.h"
 #include "common/wire.h"
 
+/* Each program uses some of these. */
+#define TB_FN static __attribute__((unused))
+
 enum { TB_MAX = 4, TB_SLOTS = 256, TB_DEPTH = 64 };
 
 struct tb {
@@ -28,7 +31,7 @@ static struct tb tbs[TB_MAX];
 static int nb_tbs;
 
 /* Opens every backend named in FTLS_TEST_BACKENDS. 0 on success; prints what failed. */
-static int tb_open_all(void)
+TB_FN int tb_open_all(void)
 {
 	const char *env = getenv("FTLS_TEST_BACKENDS");
 	char list[128], *save = NULL, *tok;
@@ -53,14 +56,14 @@ static int tb_open_all(void)
 	return nb_tbs ? 0 : -1;
 }
 
-static void tb_close_all(void)
+TB_FN void tb_close_all(void)
 {
 	for (int i = 0; i < nb_tbs; i++)
 		ftls_crypto_close(tbs[i].dev);
 	nb_tbs = 0;
 }
 
-static void tb_ki(struct ftls_key_install *ki, const struct ftls_suite *s, uint8_t dir, uint64_t seq,
+TB_FN void tb_ki(struct ftls_key_install *ki, const struct ftls_suite *s, uint8_t dir, uint64_t seq,
 		  const uint8_t *key, const uint8_t *iv, const uint8_t *mac_key)
 {
 	memset(ki, 0, sizeof(*ki));
@@ -74,14 +77,14 @@ static void tb_ki(struct ftls_key_install *ki, const struct ftls_suite *s, uint8
 	ki->mac_key_len = s->mac_key_len;
 	ki->seq = seq;
 	memcpy(ki->key, key, s->key_len);
-	if (s->iv_len)
+	if (s->iv_len && iv)
 		memcpy(ki->iv, iv, s->iv_len);
-	if (s->mac_key_len)
+	if (s->mac_key_len && mac_key)
 		memcpy(ki->mac_key, mac_key, s->mac_key_len);
 }
 
 /* Decodes hex into out; returns the byte count or -1. */
-static long tb_hex(const char *hex, uint8_t *out, size_t cap)
+TB_FN long tb_hex(const char *hex, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(hex);
 
@@ -98,7 +101,7 @@ static long tb_hex(const char *hex, uint8_t *out, size_t cap)
 }
 
 /* Reads a whole file into buf; returns its length or -1. */
-static long tb_read_file(const char *path, uint8_t *buf, size_t cap)
+TB_FN long tb_read_file(const char *path, uint8_t *buf, size_t cap)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
