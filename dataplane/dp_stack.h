@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-lcore network stack: Ethernet, ARP, IPv4, IPv6 with neighbour discovery, ICMP/ICMPv6
+ * echo and TCP (RFC 9293), and the event interface that applications (the plain responders now,
+ * the TLS layer later) sit on. One struct dp_stack per lcore, shared-nothing. The stack does no
+ * I/O of its own: frames come in through dp_stack_input() and leave through the struct dp_io the
+ * owner supplies (DPDK mbufs in ftls-dataplane, plain memory in the unit tests and the fuzzer),
+ * and time is whatever the owner passes to dp_stack_timers(). Everything is sized at
+ * dp_stack_create(); nothing allocates afterwards. Not for: port setup, EAL or config parsing
+ * (dp_port.c, dp_main.c, dp_config.c).
+ */
+#ifndef FTLS_DP_STACK_H
+#define FTLS_DP_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+enum dp_cnt {
+#define DP_CNT(name, text) DP_CNT_##name,
+#include "dataplane/dp_cnt.def"
+#undef DP_CNT
+	DP_CNT__COUNT
+};
+/* Counter name ("tcp_bad_csum") and description. */
+const char *dp_cnt_name(enum dp_cnt c);
+const char *dp_cnt_text(enum dp_cnt c);
+
+/* Largest frame the stack builds or accepts (Ethernet header + 1500-byte MTU). */
+enum { DP_FRAME_MAX = 1514, DP_ETH_HDR = 14 };
+
+/* How the stack gets and sends frames. */
+struct dp_io {
+	void *ctx;
+	/* A writable buffer of DP_FRAME_MAX bytes and its handle, or NULL when none is free. */
+	uint8_t *(*alloc)(void *ctx, void **pkt);
+	/* Sends len bytes of the buffer of pkt; ownership passes to the I/O side. */
+	void (*send)(void *ctx, void *pkt, size_t len);
+	/* Returns an unsent buffer. */
+	void (*free)(void *ctx, void *pkt);
+};
+
+/* An address: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
+struct dp_addr {
+	uint8_t b[16];
+};
+static inline bool dp_addr_is_v4(const struct dp_addr *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	for (int i = 0; i < 12; i++)
+		if (a->b[i] != pfx[i])
+			return false;
+	return true;
+}
+void dp_addr_from_v4(struct dp_addr *a, uint32_t host_order_v4);
+/* Parses "10.0.0.1" or "fd00::1"; false when neither. */
+bool dp_addr_parse(struct dp_addr *a, const char *s) FTLS_MUST_CHECK;
+/* Formats into out (at least 46 bytes). */
+const char *dp_addr_str(const struct dp_addr *a, char *out, size_t cap);
+
+enum { DP_MAX_LISTENERS = 16 };
+
+struct dp_tcp_conn;
+struct dp_stack;
+
+/*
+ * The event interface. Callbacks run from inside dp_stack_input()/dp_stack_timers(); they may
+ * call dp_tcp_send/recv/close/abort on the connection they were given. After reset, timeout or
+ * closed the connection is gone: the application must drop its pointer.
+ */
+struct dp_tcp_app {
+	/* A new passive connection on a listener (arg is the listener's). Return false to refuse (RST). */
+	bool (*accept)(struct dp_tcp_conn *c, void *arg);
+	/* An active open completed. */
+	void (*connected)(struct dp_tcp_conn *c);
+	/* In-order data is available (dp_tcp_recv_peek). */
+	void (*data)(struct dp_tcp_conn *c);
+	/* Send buffer space became available after having been short. */
+	void (*writable)(struct dp_tcp_conn *c);
+	/* The peer sent FIN: no more data will come. */
+	void (*peer_closed)(struct dp_tcp_conn *c);
+	/* Final events: reset by the peer, timed out, or closed cleanly (both FINs acknowledged). */
+	void (*reset)(struct dp_tcp_conn *c);
+	void (*timeout)(struct dp_tcp_conn *c);
+	void (*closed)(struct dp_tcp_conn *c);
+};
+
+struct dp_stack_conf {
+	uint8_t mac[6];
+	struct dp_addr ip4;        /* v4-mapped; all zero: no IPv4 */
+	uint8_t ip4_prefix;
+	struct dp_addr gw4;        /* all zero: none */
+	struct dp_addr ip6;        /* all zero: no IPv6 (the link-local address is always answered) */
+	uint8_t ip6_prefix;
+	struct dp_addr gw6;
+	uint32_t max_conns;        /* connection table size (global memory cap with the buffers) */
+	uint32_t sndbuf, rcvbuf;   /* per-connection buffers (per-flow memory cap) */
+	uint32_t syn_backlog;      /* SYN_RECEIVED per listener before SYN cookies */
+	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;
+	uint32_t max_retries;      /* retransmissions before the connection times out */
+	uint32_t delack_ms;
+	uint32_t idle_timeout_ms;  /* 0: none */
+	uint32_t time_wait_ms;
+	uint32_t neigh_entries;    /* power of two */
+	uint64_t seed;             /* hash and cookie key material; 0: taken from the clock */
+};
+
+/* Defaults for every field but the addresses and MAC. */
+void dp_stack_conf_defaults(struct dp_stack_conf *conf);
+
+/* Builds a stack (all memory allocated here); NULL with a log line on failure. */
+struct dp_stack *dp_stack_create(const struct dp_stack_conf *conf, const struct dp_io *io);
+void dp_stack_destroy(struct dp_stack *st);
+
+/* One received frame; the caller keeps ownership of frame. now_us: monotonic microseconds. */
+void dp_stack_input(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us);
+/* Runs due timers; call at least every millisecond or so. */
+void dp_stack_timers(struct dp_stack *st, uint64_t now_us);
+/* Counters of this stack. */
+const uint64_t *dp_stack_counters(const struct dp_stack *st);
+uint32_t dp_stack_conns_in_use(const struct dp_stack *st);
+
+/* Passive open: a listener on port (any local address) delivering to app with arg. */
+enum ftls_err dp_tcp_listen(struct dp_stack *st, uint16_t port, const struct dp_tcp_app *app,
+			    void *arg) FTLS_MUST_CHECK;
+/* Active open to raddr:rport from our address of the same family. */
+enum ftls_err dp_tcp_connect(struct dp_stack *st, const struct dp_addr *raddr, uint16_t rport,
+			     const struct dp_tcp_app *app, void *arg, uint64_t now_us,
+			     struct dp_tcp_conn **out) FTLS_MUST_CHECK;
+
+/* Appends up to len bytes to the send buffer; returns how many were taken (0 when full or closed). */
+size_t dp_tcp_send(struct dp_tcp_conn *c, const void *data, size_t len);
+/* Free space in the send buffer. */
+size_t dp_tcp_send_space(const struct dp_tcp_conn *c);
+/* Points *p at the next contiguous run of received in-order bytes; returns its length. */
+size_t dp_tcp_recv_peek(const struct dp_tcp_conn *c, const uint8_t **p);
+/* Total in-order bytes waiting. */
+size_t dp_tcp_recv_avail(const struct dp_tcp_conn *c);
+/* Copies up to n received in-order bytes starting off bytes in, without consuming; returns the count. */
+size_t dp_tcp_recv_copy(const struct dp_tcp_conn *c, size_t off, void *dst, size_t n);
+/* Releases n bytes (n <= dp_tcp_recv_avail), opening the window. */
+void dp_tcp_recv_consume(struct dp_tcp_conn *c, size_t n);
+/* Orderly close: FIN after everything queued is sent. */
+void dp_tcp_close(struct dp_tcp_conn *c);
+/* Abortive close: RST now; no further events. */
+void dp_tcp_abort(struct dp_tcp_conn *c);
+/* Application slot of a connection (set in accept/connect). */
+void *dp_tcp_arg(const struct dp_tcp_conn *c);
+void dp_tcp_set_arg(struct dp_tcp_conn *c, void *arg);
+/* Per-connection scratch for small applications (64 bytes, zeroed at open). */
+void *dp_tcp_scratch(struct dp_tcp_conn *c);
+/* State name ("ESTABLISHED"). */
+const char *dp_tcp_state_name(const struct dp_tcp_conn *c);
+struct dp_stack *dp_tcp_stack(const struct dp_tcp_conn *c);
+
+#endif

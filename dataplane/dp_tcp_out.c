@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP output: building segments (IPv4/IPv6 + TCP header, options: MSS, window scale,
+ * SACK-permitted, timestamps on SYNs; timestamps and SACK blocks after), deciding what to send
+ * (new data within min(send window, cwnd), holes first during recovery, FIN, pure ACKs and
+ * window updates), and the stateless segments (RST for unknown flows, SYN-ACK with a cookie).
+ * Not for: deciding when to retransmit (dp_tcp_timer.c, dp_tcp_in.c).
+ */
+#include <string.h>
+
+#include "dataplane/dp_int.h"
+
+static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void st32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+uint32_t dp_tcp_tsnow(const struct dp_stack *st) { return (uint32_t)(st->now_us / 1000) + 1; }
+
+uint32_t dp_tcp_rcv_window(const struct dp_tcp_conn *c) { return c->st->conf.rcvbuf - c->r_len; }
+
+/*
+ * Fills the TCP header and checksum at tcp for a segment of the given key, then hands the
+ * frame to IP. opts: opt_len bytes already written after the 20-byte header; payload follows.
+ */
+static void finish_and_send(struct dp_stack *st, void *pkt, uint8_t *f, const struct dp_flow_key *k,
+			    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, size_t opt_len,
+			    size_t plen)
+{
+	uint8_t *l3 = f + DP_ETH_HDR;
+	size_t ihl = dp_addr_is_v4(&k->raddr) ? 20 : 40;
+	uint8_t *t = l3 + ihl;
+	size_t tlen = 20 + opt_len + plen;
+
+	st16(t, k->lport);
+	st16(t + 2, k->rport);
+	st32(t + 4, seq);
+	st32(t + 8, ack);
+	t[12] = (uint8_t)(((20 + opt_len) / 4) << 4);
+	t[13] = flags;
+	st16(t + 14, wnd);
+	st16(t + 16, 0);
+	st16(t + 18, 0);
+	dp_ip_header(st, l3, &k->laddr, &k->raddr, IPPROTO_TCP_, tlen);
+	st16(t + 16, dp_csum_fold(dp_csum_add(dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_, (uint32_t)tlen), t, tlen)));
+	DP_CNT_INC(st, TCP_SEGS_OUT);
+	dp_ip_output(st, pkt, f, ihl + tlen, &k->raddr);
+}
+
+static uint8_t *tcp_start(struct dp_stack *st, const struct dp_flow_key *k, void **pkt)
+{
+	uint8_t *f = st->io.alloc(st->io.ctx, pkt);
+
+	if (!f) {
+		DP_CNT_INC(st, TX_NOBUF);
+		return NULL;
+	}
+	return f + DP_ETH_HDR + (dp_addr_is_v4(&k->raddr) ? 20 : 40) + 20;  /* options start */
+}
+
+/* The MSS we announce: what our MTU allows. */
+static uint16_t max_mss_for(const struct dp_tcp_conn *c)
+{
+	return dp_addr_is_v4(&c->key.raddr) ? 1460 : 1440;
+}
+
+static size_t syn_options(uint8_t *o, uint16_t mss, int ws, bool sack, bool ts, uint32_t tsval, uint32_t tsecr)
+{
+	size_t n = 0;
+
+	o[n++] = 2; o[n++] = 4; st16(o + n, mss); n += 2;
+	if (ws >= 0) {
+		o[n++] = 1; o[n++] = 3; o[n++] = 3; o[n++] = (uint8_t)ws;
+	}
+	if (sack) {
+		o[n++] = 1; o[n++] = 1; o[n++] = 4; o[n++] = 2;
+	}
+	if (ts) {
+		o[n++] = 1; o[n++] = 1; o[n++] = 8; o[n++] = 10;
+		st32(o + n, tsval); st32(o + n + 4, tsecr); n += 8;
+	}
+	return n;
+}
+
+/* Option bytes of a non-SYN segment with nsack SACK blocks. */
+static size_t opt_len_for(const struct dp_tcp_conn *c, unsigned nsack)
+{
+	return (c->ts_ok ? 12 : 0) + (nsack ? 4 + 8 * nsack : 0);
+}
+
+static unsigned sack_blocks(const struct dp_tcp_conn *c)
+{
+	unsigned max = c->ts_ok ? 3 : 4;
+	if (!c->sack_ok)
+		return 0;
+	return c->n_ooo < max ? c->n_ooo : max;
+}
+
+void dp_tcp_send_seg(struct dp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct dp_stack *st = c->st;
+	void *pkt;
+	uint8_t *o = tcp_start(st, &c->key, &pkt);
+	size_t n = 0;
+	uint32_t win = dp_tcp_rcv_window(c);
+	uint16_t wfield;
+
+	if (!o)
+		return;
+	if (flags & TH_SYN) {
+		const bool synack = (flags & TH_ACK) != 0;
+		/* On a SYN-ACK offer only what the peer offered (RFC 7323 §1.3, RFC 2018). */
+		n = syn_options(o, max_mss_for(c), !synack || c->ws_ok ? c->rcv_wscale : -1,
+				!synack || c->sack_ok, !synack || c->ts_ok, dp_tcp_tsnow(st), c->ts_recent);
+		wfield = (uint16_t)(win > 65535 ? 65535 : win);
+		seq = c->iss;
+	} else {
+		unsigned nsack = (flags & TH_RST) ? 0 : sack_blocks(c);
+		if (c->ts_ok) {
+			o[n++] = 1; o[n++] = 1; o[n++] = 8; o[n++] = 10;
+			st32(o + n, dp_tcp_tsnow(st));
+			st32(o + n + 4, c->ts_recent);
+			n += 8;
+		}
+		if (nsack) {
+			o[n++] = 1; o[n++] = 1; o[n++] = 5; o[n++] = (uint8_t)(2 + 8 * nsack);
+			/* The block holding the latest out-of-order arrival goes first (RFC 2018 §4). */
+			unsigned first = 0;
+			for (unsigned i = 0; i < c->n_ooo; i++)
+				if (SEQ_LEQ(c->ooo[i].start, c->sack_recent) && SEQ_LT(c->sack_recent, c->ooo[i].end))
+					first = i;
+			st32(o + n, c->ooo[first].start); st32(o + n + 4, c->ooo[first].end); n += 8;
+			for (unsigned i = 0, k = 1; i < c->n_ooo && k < nsack; i++) {
+				if (i == first)
+					continue;
+				st32(o + n, c->ooo[i].start); st32(o + n + 4, c->ooo[i].end); n += 8;
+				k++;
+			}
+		}
+		uint32_t w = win >> c->rcv_wscale;
+		/* Never shrink the window we advertised (RFC 9293 §3.8.6.2.1). */
+		if (SEQ_LT(c->rcv_nxt + (w << c->rcv_wscale), c->rcv_adv) && SEQ_GT(c->rcv_adv, c->rcv_nxt))
+			w = (c->rcv_adv - c->rcv_nxt + (1u << c->rcv_wscale) - 1) >> c->rcv_wscale;
+		wfield = (uint16_t)(w > 65535 ? 65535 : w);
+		if (!(flags & TH_RST))
+			c->rcv_adv = c->rcv_nxt + ((uint32_t)wfield << c->rcv_wscale);
+	}
+	if (len) {
+		const uint32_t cap = st->conf.sndbuf;
+		uint32_t at = (c->s_off + (seq - c->s_seq)) % cap;
+		uint32_t first = cap - at < len ? cap - at : len;
+		memcpy(o + n, c->sbuf + at, first);
+		memcpy(o + n + first, c->sbuf, len - first);
+		if (SEQ_LT(seq, c->snd_max)) {
+			DP_CNT_INC(st, TCP_RETRANS);
+			if (c->rtt_timing && SEQ_LEQ(seq, c->rtt_seq))
+				c->rtt_timing = false;   /* Karn's algorithm */
+		}
+	}
+	const bool has_ack = (flags & TH_ACK) != 0;
+	finish_and_send(st, pkt, o - 20 - (dp_addr_is_v4(&c->key.raddr) ? 20 : 40) - DP_ETH_HDR, &c->key,
+			seq, has_ack ? c->rcv_nxt : 0, flags, wfield, n, len);
+	if (has_ack) {
+		c->last_ack_sent = c->rcv_nxt;
+		c->ack_now = false;
+		c->delack_at = 0;
+		c->segs_unacked = 0;
+	}
+}
+
+void dp_tcp_send_ack(struct dp_tcp_conn *c)
+{
+	dp_tcp_send_seg(c, c->snd_nxt, 0, TH_ACK);
+}
+
+void dp_tcp_send_rst_for(struct dp_stack *st, const struct dp_seg *s)
+{
+	struct dp_flow_key k = s->key;
+	void *pkt;
+	uint8_t *o;
+
+	if (s->flags & TH_RST)
+		return;
+	o = tcp_start(st, &k, &pkt);
+	if (!o)
+		return;
+	DP_CNT_INC(st, TCP_RST_SENT);
+	uint8_t *f = o - 20 - (dp_addr_is_v4(&k.raddr) ? 20 : 40) - DP_ETH_HDR;
+	if (s->flags & TH_ACK)
+		finish_and_send(st, pkt, f, &k, s->ack, 0, TH_RST, 0, 0, 0);
+	else
+		finish_and_send(st, pkt, f, &k, 0,
+				s->seq + s->len + ((s->flags & TH_SYN) ? 1 : 0) + ((s->flags & TH_FIN) ? 1 : 0),
+				TH_RST | TH_ACK, 0, 0, 0);
+}
+
+void dp_tcp_send_synack_cookie(struct dp_stack *st, const struct dp_seg *s, uint32_t iss, uint16_t mss)
+{
+	struct dp_flow_key k = s->key;
+	void *pkt;
+	uint8_t *o = tcp_start(st, &k, &pkt);
+	size_t n;
+
+	if (!o)
+		return;
+	/* No window scale, SACK or timestamps: a cookie has no room to remember them. */
+	n = syn_options(o, mss, -1, false, false, 0, 0);
+	finish_and_send(st, pkt, o - 20 - (dp_addr_is_v4(&k.raddr) ? 20 : 40) - DP_ETH_HDR, &k, iss,
+			s->seq + 1, TH_SYN | TH_ACK, (uint16_t)(st->conf.rcvbuf > 65535 ? 65535 : st->conf.rcvbuf),
+			n, 0);
+}
+
+/* The next hole to retransmit during recovery: [*seq, *seq + *len), below the highest SACK. */
+static bool next_hole(const struct dp_tcp_conn *c, uint32_t *seq, uint32_t *len, uint32_t maxlen)
+{
+	uint32_t s = SEQ_GT(c->rexmit_nxt, c->snd_una) ? c->rexmit_nxt : c->snd_una;
+	uint32_t top = c->n_sacked ? c->sacked[c->n_sacked - 1].end : c->snd_una + maxlen;
+
+	if (!c->n_sacked && s != c->snd_una)
+		return false;       /* without SACK information only the first segment is known lost */
+	for (unsigned i = 0; i < c->n_sacked; i++) {
+		const struct dp_range *r = &c->sacked[i];
+		if (SEQ_LT(s, r->start)) {
+			uint32_t n = r->start - s;
+			*seq = s;
+			*len = n < maxlen ? n : maxlen;
+			return true;
+		}
+		if (SEQ_LT(s, r->end))
+			s = r->end;
+	}
+	if (c->n_sacked || SEQ_GEQ(s, top))
+		return false;
+	*seq = s;
+	*len = maxlen;
+	return true;
+}
+
+void dp_tcp_output(struct dp_tcp_conn *c)
+{
+	struct dp_stack *st = c->st;
+
+	if (c->release)
+		return;
+	switch (c->state) {
+	case DP_TCP_SYN_SENT:
+		if (c->snd_nxt == c->iss) {
+			dp_tcp_send_seg(c, c->iss, 0, TH_SYN);
+			c->snd_nxt = c->snd_max = c->iss + 1;
+			if (!c->rtt_timing) {
+				c->rtt_timing = true;
+				c->rtt_seq = c->iss;
+				c->rtt_start = st->now_us;
+			}
+			if (!c->rto_at)
+				dp_tcp_arm_rto(c);
+		}
+		return;
+	case DP_TCP_SYN_RECEIVED:
+		if (c->snd_nxt == c->iss) {
+			dp_tcp_send_seg(c, c->iss, 0, TH_SYN | TH_ACK);
+			c->snd_nxt = c->snd_max = c->iss + 1;
+			if (!c->rto_at)
+				dp_tcp_arm_rto(c);
+		}
+		return;
+	case DP_TCP_ESTABLISHED:
+	case DP_TCP_CLOSE_WAIT:
+	case DP_TCP_FIN_WAIT_1:
+	case DP_TCP_CLOSING:
+	case DP_TCP_LAST_ACK:
+		break;
+	default:
+		if (c->ack_now)
+			dp_tcp_send_ack(c);
+		return;
+	}
+
+	const uint32_t pmss = c->mss - (uint32_t)opt_len_for(c, 0);
+	const uint32_t data_end = c->s_seq + c->s_len;
+
+	/* Recovery: holes first. */
+	if (c->in_recovery) {
+		uint32_t hs, hl;
+		while (c->rexmit_budget && next_hole(c, &hs, &hl, pmss)) {
+			if (SEQ_GT(hs + hl, data_end))
+				hl = data_end - hs;
+			if (hl == 0)
+				break;
+			dp_tcp_send_seg(c, hs, hl, TH_ACK);
+			c->rexmit_nxt = hs + hl;
+			c->rexmit_budget--;
+		}
+		c->rexmit_budget = 0;
+	}
+	/* New data (or go-back-N after a timeout) within min(snd_wnd, cwnd). */
+	uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+	if (c->in_recovery) {
+		/* SACKed bytes have left the network (RFC 6675 pipe, simplified). */
+		uint32_t sb = 0;
+		for (unsigned i = 0; i < c->n_sacked; i++)
+			sb += c->sacked[i].end - c->sacked[i].start;
+		wnd = c->cwnd + sb < c->snd_wnd ? c->cwnd + sb : c->snd_wnd;
+	}
+	while (SEQ_LT(c->snd_nxt, data_end)) {
+		uint32_t avail = data_end - c->snd_nxt;
+		uint32_t inflight = c->snd_nxt - c->snd_una;
+		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		uint32_t n = avail < pmss ? avail : pmss;
+		uint8_t flags = TH_ACK;
+		if (n > usable)
+			n = usable;
+		if (n == 0)
+			break;
+		/* Sender silly-window avoidance: no small segments while data is in flight. */
+		if (n < pmss && n < avail && inflight > 0)
+			break;
+		if (n == avail)
+			flags |= TH_PSH;
+		if (c->fin_queued && c->snd_nxt + n == data_end)
+			flags |= TH_FIN;
+		if (!c->ts_ok && !c->rtt_timing && c->snd_nxt == c->snd_max) {
+			c->rtt_timing = true;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start = st->now_us;
+		}
+		dp_tcp_send_seg(c, c->snd_nxt, n, flags);
+		c->snd_nxt += n;
+		if (flags & TH_FIN) {
+			c->snd_nxt++;
+			c->fin_sent = true;
+		}
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (!c->rto_at)
+			dp_tcp_arm_rto(c);
+	}
+	if (c->fin_queued && c->snd_nxt == data_end) {
+		dp_tcp_send_seg(c, c->snd_nxt, 0, TH_FIN | TH_ACK);
+		c->snd_nxt++;
+		c->fin_sent = true;
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (!c->rto_at)
+			dp_tcp_arm_rto(c);
+	}
+	/* Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1). */
+	if (c->snd_wnd == 0 && SEQ_LT(c->snd_nxt, data_end) && c->snd_una == c->snd_max && !c->persist_at) {
+		uint32_t rto = c->rto_us << (c->persist_shift < 6 ? c->persist_shift : 6);
+		if (rto > st->conf.rto_max_ms * 1000)
+			rto = st->conf.rto_max_ms * 1000;
+		c->persist_at = st->now_us + rto;
+	}
+	if (c->ack_now)
+		dp_tcp_send_ack(c);
+}
