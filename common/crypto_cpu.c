@@ -42,7 +42,8 @@
  *    only — the method of OpenSSL's ssl3_cbc_digest_record, written here from the description.
  *    (3) The received MAC sits at secret offset n: it is gathered from the same public window into
  *    a buffer rotated by a secret amount (found by mask, no division of a secret) and rotated back
- *    with an O(maclen^2) masked loop. (4) One final constant-time verdict; the only branch on a
+ *    by six masked rotations (by 1, 2, 4, ... 32 bytes, each applied or not by one bit of the
+ *    amount). (4) One final constant-time verdict; the only branch on a
  *    secret is on that verdict, which the peer learns anyway (the alert).
  *  - The low-level SHA API is deprecated in OpenSSL 3.0 but is the only public access to the
  *    compression function; hence OPENSSL_SUPPRESS_DEPRECATED in this file alone.
@@ -484,14 +485,18 @@ static enum ftls_err cbc_open(struct cpu_sess *s, struct ftls_crypto_op *op, uin
 		rot[j] |= (uint8_t)(p[i] & in_mac);
 		j = j + 1 == ml ? 0 : j + 1;
 	}
-	memset(got, 0, sizeof(got));
-	for (uint32_t i = 0; i < ml; i++)
-		for (uint32_t k = 0; k < ml; k++) {
-			uint32_t idx = k + r; /* (k + r) mod ml without dividing a secret */
+	/* Rotate left by r < ml <= 48 as six conditional rotations by 1, 2, 4, ..., 32. */
+	for (uint32_t b = 0; b < 6; b++) {
+		uint8_t m = (uint8_t)(0u - ((r >> b) & 1));
+		uint32_t step = (1u << b) % ml; /* public */
 
-			idx -= ml & ~ftls_ct_mask_lt(idx, ml);
-			got[k] |= (uint8_t)(rot[i] & ftls_ct_mask_eq(i, idx));
+		for (uint32_t k = 0; k < ml; k++) {
+			uint32_t from = k + step < ml ? k + step : k + step - ml;
+
+			got[k] = (uint8_t)((rot[from] & m) | (rot[k] & ~m));
 		}
+		memcpy(rot, got, ml);
+	}
 	/* (4) one verdict. */
 	good &= 0u - (uint32_t)ftls_ct_eq(mac, got, ml);
 	ftls_wipe(mac, sizeof(mac));

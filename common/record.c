@@ -30,6 +30,7 @@
  */
 #include "common/record.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,41 @@ enum {
 	SYNC_SPINS = 1000,                /* busy polls before yielding in the synchronous calls */
 	SYNC_TIMEOUT_S = 30,
 };
+
+/*
+ * CBC explicit IVs come from a per-thread pool refilled from the DRBG, one RAND_bytes call per
+ * IV_POOL records instead of one per record (it dominated the cost of small CBC records). The
+ * bytes are unpredictable until sent, which is all RFC 5246 §6.2.3.2 asks; a forked child empties
+ * its copy so parent and child never send the same IVs.
+ */
+enum { IV_POOL = 64 };
+static _Thread_local uint8_t iv_pool[IV_POOL * FTLS_CBC_IV_LEN];
+static _Thread_local size_t iv_pos = sizeof(iv_pool);
+static pthread_once_t iv_once = PTHREAD_ONCE_INIT;
+
+static void iv_pool_reset(void)
+{
+	ftls_wipe(iv_pool, sizeof(iv_pool));
+	iv_pos = sizeof(iv_pool);
+}
+
+static void iv_pool_init(void)
+{
+	(void)pthread_atfork(NULL, NULL, iv_pool_reset);
+}
+
+static enum ftls_err next_cbc_iv(uint8_t *iv)
+{
+	if (iv_pos >= sizeof(iv_pool)) {
+		(void)pthread_once(&iv_once, iv_pool_init);
+		if (RAND_bytes(iv_pool, sizeof(iv_pool)) != 1)
+			return FTLS_ERR_INTERNAL;
+		iv_pos = 0;
+	}
+	memcpy(iv, iv_pool + iv_pos, FTLS_CBC_IV_LEN);
+	iv_pos += FTLS_CBC_IV_LEN;
+	return FTLS_OK;
+}
 
 static uint16_t header_version(const struct ftls_rec_dir *d)
 {
@@ -185,7 +221,7 @@ enum ftls_err ftls_rec_seal_prep(struct ftls_rec_dir *d, uint8_t type, const uin
 		op->src = pt;
 		op->src_len = (uint32_t)len;
 		/* CBC: a fresh unpredictable IV per record (RFC 5246 §6.2.3.2). */
-		if (is_cbc(s) && RAND_bytes(op->iv, FTLS_CBC_IV_LEN) != 1)
+		if (is_cbc(s) && next_cbc_iv(op->iv) != FTLS_OK)
 			return FTLS_ERR_INTERNAL;
 	}
 	d->seq++;
