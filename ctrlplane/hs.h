@@ -83,6 +83,11 @@ enum ftls_err cp_hs_input_inner(struct cp_hs *hs, uint8_t content_type, const ui
 				size_t len) FTLS_MUST_CHECK;
 /* The next event, or false when none is queued. */
 bool cp_hs_next_event(struct cp_hs *hs, struct cp_hs_event *ev);
+/*
+ * Ends the connection with err (its alert goes out, protected as the keys require), for errors
+ * the record owner found: a record header nobody can parse, a record that fails to open.
+ */
+void cp_hs_abort(struct cp_hs *hs, enum ftls_err err);
 /* The handshake stalled: ends the connection with FTLS_ERR_TIMEOUT (no alert). */
 void cp_hs_timeout(struct cp_hs *hs);
 /* Sends close_notify (protected event once keys are handed out) and closes. */

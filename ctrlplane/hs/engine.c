@@ -334,6 +334,9 @@ static enum ftls_err on_alert(struct cp_hs *hs, const uint8_t *p, size_t n)
 	ev.alert = p[1];
 	hs->err = p[1] == FTLS_ALERT_CLOSE_NOTIFY ? FTLS_ERR_CLOSED : FTLS_ERR_PEER_ALERT;
 	(void)push_event(hs, &ev, true);
+	/* §6.1: answer close_notify with ours once application data may flow. */
+	if (p[1] == FTLS_ALERT_CLOSE_NOTIFY && hs->keys_out)
+		send_alert(hs, FTLS_ALERT_LEVEL_WARNING, FTLS_ALERT_CLOSE_NOTIFY);
 	hs->closed = true;
 	(void)push_event(hs, &closed, true);
 	return FTLS_OK;
@@ -524,6 +527,12 @@ bool cp_hs_next_event(struct cp_hs *hs, struct cp_hs_event *ev)
 	if (hs->ev_head == hs->ev_n)
 		hs->ev_head = hs->ev_n = 0;
 	return true;
+}
+
+void cp_hs_abort(struct cp_hs *hs, enum ftls_err err)
+{
+	begin_round(hs);
+	fail(hs, err ? err : FTLS_ERR_INTERNAL);
 }
 
 void cp_hs_timeout(struct cp_hs *hs)

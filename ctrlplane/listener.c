@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A listener's config section -> the engine's struct cp_listener; see listener.h. */
+#include "ctrlplane/listener.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls_cfg_listener *lc,
+				struct ftls_crypto_dev *dev, struct cp_listener *l,
+				struct cp_certs *certs, char *err, size_t err_len)
+{
+	char cert_path[PATH_MAX], key_path[PATH_MAX], msg[512];
+	enum ftls_err e;
+
+	memset(l, 0, sizeof(*l));
+	memset(certs, 0, sizeof(*certs));
+	certs->default_set = -1;
+	l->name = lc->name;
+	for (unsigned i = 0; i < lc->nb_version_ids && i < 4; i++)
+		l->versions[l->nb_versions++] = lc->version_ids[i];
+	for (unsigned i = 0; i < lc->nb_suite_ids && i < CP_MAX_SUITES; i++)
+		l->suites[l->nb_suites++] = lc->suite_ids[i];
+	for (unsigned i = 0; i < lc->nb_group_ids && i < CP_MAX_GROUPS; i++)
+		l->groups[l->nb_groups++] = lc->group_ids[i];
+	for (unsigned i = 0; i < lc->alpn_count && i < CP_MAX_ALPN; i++)
+		snprintf(l->alpn[l->nb_alpn++], sizeof(l->alpn[0]), "%s", lc->alpn[i]);
+	l->sni_strict = lc->unknown_sni == FTLS_SNI_REJECT;
+	l->max_msg = lc->max_handshake_message;
+	l->dev = dev;
+	l->certs = certs;
+	for (unsigned s = 0; s < lc->certificates_count; s++) {
+		const struct ftls_cfg_certset *cs = &lc->certificates[s];
+		struct cp_cert_set *set = cp_certs_new_set(certs);
+		if (!set) {
+			snprintf(err, err_len, "%s: listener %s: too many certificate sets", cfg->path, lc->name);
+			goto fail;
+		}
+		if (cs->is_default)
+			certs->default_set = (int)s;
+		for (unsigned n = 0; n < cs->names_count; n++)
+			if ((e = cp_certs_add_name(set, cs->names[n]))) {
+				snprintf(err, err_len, "%s: listener %s: bad SNI name '%s'", cfg->path, lc->name,
+					 cs->names[n]);
+				goto fail;
+			}
+		for (unsigned c = 0; c < cs->chains_count; c++) {
+			ftls_config_path(cfg, cs->chains[c].cert, cert_path, sizeof(cert_path));
+			ftls_config_path(cfg, cs->chains[c].key, key_path, sizeof(key_path));
+			if ((e = cp_certs_load_chain(certs, set, cert_path, key_path, msg, sizeof(msg)))) {
+				snprintf(err, err_len, "%s: listener %s: %s", cfg->path, lc->name, msg);
+				goto fail;
+			}
+		}
+	}
+	/* Without a default set and without SNI a client could get nothing: say so at start. */
+	if (certs->default_set < 0 && certs->nb_sets == 1)
+		certs->default_set = 0;
+	return FTLS_OK;
+fail:
+	cp_certs_free(certs);
+	memset(l, 0, sizeof(*l));
+	return FTLS_ERR_CONFIG;
+}
