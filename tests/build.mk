@@ -13,3 +13,6 @@ $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(TEST_LIBS) $(LIB_COMMON)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_EXTRA_LDLIBS) $(COMMON_LDLIBS) $(TEST_LDLIBS)
 
 $(O)/tests/unit/%.o: EXTRA_CFLAGS += -DFTLS_VECTORS_DIR='"$(VECTORS_DIR)"' -DFTLS_SRC_DIR='"$(CURDIR)"'
+
+# Sub-directories of tests/ (fuzz/, ...) bring their own fragments.
+include $(sort $(wildcard tests/*/build.mk))

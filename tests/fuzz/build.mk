@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/fuzz/: libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined) for the parsers of
+# untrusted bytes: the record deframer and ftls_rec_open. common/ is rebuilt with clang and the
+# sanitizers under $(O)/fuzz/. check-fuzz-smoke runs each target for FUZZ_SECONDS, seeded with the
+# illustrated-tls captures, and closes with "fuzz: N passed, N failed".
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := deframer rec_open
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# Warnings stay on but not fatal here: clang's set differs from the main build's (gcc), which is
+# where -Werror holds.
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(filter-out -Werror,$(WARN)) -Wno-unknown-warning-option -I. -MMD -MP \
+		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_BINS    := $(patsubst %,$(O)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_OBJS    := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(COMMON_SRCS))
+# An archive, so a target links only the objects it uses (not config.c's YAML library, say).
+FUZZ_LIB     := $(O)/fuzz/libftls_common_fuzz.a
+
+$(O)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lcrypto -lpthread
+
+fuzz: $(FUZZ_BINS)
+
+check-fuzz-smoke: $(FUZZ_BINS)
+	$(Q)pass=0; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  corpus=$(O)/fuzz/corpus/$$t; mkdir -p $$corpus; log=$(O)/fuzz/$$t.log; \
+	  if $(O)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	       -max_len=20000 -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ $$corpus \
+	       $(VECTORS_DIR)/illustrated-tls13/caps $(VECTORS_DIR)/illustrated-tls12/caps >$$log 2>&1; then \
+	    echo "fuzz_$$t: ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, corpus $$(ls $$corpus | wc -l)"; \
+	    pass=$$((pass + 1)); \
+	  else \
+	    tail -n 40 $$log; echo "fuzz_$$t: FAILED (log: $$log)"; fail=$$((fail + 1)); \
+	  fi; \
+	done; \
+	echo "fuzz: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+CHECKS += check-fuzz-smoke
+.PHONY: fuzz check-fuzz-smoke
