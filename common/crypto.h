@@ -14,6 +14,21 @@
  *    MAC-then-encrypt transform, including padding, using op->iv as the record's explicit IV on
  *    seal, and on open checks padding and MAC in constant time, writing the plaintext length into
  *    the last two AAD bytes before computing the MAC.
+ *  - *Exact layouts* (what the cpu backend does and the tests check on every backend):
+ *      seal: dst receives the whole fragment and dst_len is its length. 1.3 and 1.2 ChaCha20:
+ *      ct || tag(16). 1.2 GCM: seq as 8 big-endian bytes || ct || tag(16). CBC: op->iv(16) ||
+ *      AES-CBC(iv, pt || HMAC(aad || pt) || pad), with the fewest pad bytes (each of value
+ *      pad_len - 1) that make whole blocks. src may lie anywhere, also inside dst (in place).
+ *      open: src is the whole fragment; dst receives the plaintext (1.3: the inner plaintext,
+ *      type and padding included) and dst_len its length. 1.2 GCM takes the explicit nonce from
+ *      the fragment's first 8 bytes. The AAD comes in the op: 1.3 the 5-byte header; 1.2
+ *      seq || type || version || plaintext length, where for CBC open the length bytes are
+ *      filled by the backend. dst_cap must hold the output: on seal the fragment, on open the
+ *      fragment minus explicit nonce and tag (CBC: minus the IV), else status FTLS_ERR_FULL.
+ *    Status: FTLS_OK; FTLS_ERR_BAD_RECORD_MAC for any failure to authenticate, including CBC
+ *    fragments that are too short or not whole blocks (the output is wiped); FTLS_ERR_INVAL for a
+ *    bad slot or op; FTLS_ERR_DEVICE for a backend failure. A backend that cannot do a suite
+ *    refuses it at sess_add with FTLS_ERR_UNSUPPORTED (the tests then skip that suite on it).
  *  - enqueue_burst takes the first k <= n ops; from then on the backend owns them (and their
  *    buffers) until dequeue_burst hands them back with op->status set. The caller keeps ops
  *    k..n-1. Ops complete in order per queue pair.
@@ -115,6 +130,8 @@ static inline uint16_t ftls_crypto_dequeue_burst(struct ftls_crypto_dev *dev, ui
 
 /* The backends. */
 extern const struct ftls_crypto_ops ftls_crypto_cpu_ops;
+extern const struct ftls_crypto_ops ftls_crypto_sim_ops;   /* ftls-sim: common/crypto_hw.c */
+extern const struct ftls_crypto_ops ftls_crypto_fpga_ops;  /* the card: common/crypto_hw.c */
 
 /*
  * The cpu backend's building blocks, exposed for known-answer tests (Wycheproof) only; the data

@@ -52,8 +52,10 @@ void ftls_rec_dir_clear(struct ftls_rec_dir *d);
 size_t ftls_rec_sealed_len(const struct ftls_rec_dir *d, size_t len);
 
 /*
- * Seal, split: writes the record header (and any explicit IV) into out, fills op with the rest,
- * and consumes a sequence number. After the op completes, ftls_rec_seal_done() fixes up the
+ * Seal, split: writes the record header into out, fills op to write the fragment (explicit nonce
+ * or IV included, crypto.h) after it, and consumes a sequence number. TLS 1.3 builds the inner
+ * plaintext at out + 5 (no copy when pt already points there); 1.2 reads pt where it is. len over
+ * 2^14 is FTLS_ERR_INVAL; cap below ftls_rec_sealed_len() is FTLS_ERR_FULL. After the op completes, ftls_rec_seal_done() fixes up the
  * header and gives the record's total length. Plaintext mode writes the whole record and leaves
  * op->type = 0 (no crypto needed).
  */
@@ -64,7 +66,11 @@ enum ftls_err ftls_rec_seal_done(const struct ftls_rec_dir *d, struct ftls_crypt
 
 /*
  * Open, split: checks the header of the whole record rec[0..rec_len) and fills op to decrypt into
- * out. ftls_rec_open_done() checks the result and gives the content type and plaintext.
+ * out. ftls_rec_open_done() checks the result and gives the content type and plaintext (at out).
+ * cap must hold the fragment minus explicit nonce and tag (CBC: minus the IV), else
+ * FTLS_ERR_FULL; out may equal rec. Errors: see record.c's notes (record_overflow, decode_error,
+ * bad_record_mac, unexpected_message, FTLS_ERR_SEQ_EXHAUSTED). A TLS 1.3 direction with keys passes
+ * a plaintext change_cipher_spec {1} through with *type = 20 for the caller to drop.
  */
 enum ftls_err ftls_rec_open_prep(struct ftls_rec_dir *d, const uint8_t *rec, size_t rec_len,
 				 uint8_t *out, size_t cap, struct ftls_crypto_op *op) FTLS_MUST_CHECK;
