@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: Apache-2.0
+# hw/engines.mk: build rules for the ChaCha20-Poly1305 and AES-CBC+HMAC record engines (included
+# from hw/build.mk; paths are relative to the repository root). Each engine has a Verilator
+# testbench built once under $(O)/hw/; check-engines runs both against Wycheproof and OpenSSL and
+# prints "engines: N passed, N failed"; lint-engines runs verilator -Wall on the engine sources.
+# Not here: the AES-GCM engine, the host interface and the register map (hw/build.mk).
+
+ENG_VERILATOR ?= verilator
+ENG_OUT       := $(O)/hw
+ENG_WYCHE     ?= $(abspath $(CURDIR)/../shared/vectors)/wycheproof
+ENG_SEED      ?= 1
+ENG_VFLAGS    := --cc --exe --build -O1 --x-assign fast --x-initial fast -Wno-fatal -j 2 \
+		 -CFLAGS -O1 -CFLAGS -std=c++17 -CFLAGS -I$(CURDIR)/hw/tb -LDFLAGS -lcrypto
+
+ENG_CHACHA_RTL := hw/rtl/ftls_alg_pkg.sv hw/rtl/chacha_core.sv hw/rtl/poly1305_core.sv \
+		  hw/rtl/chacha_poly_engine.sv
+ENG_CHACHA_TB  := $(ENG_OUT)/obj_chacha/chacha_tb
+ENG_CHACHA_VEC := $(ENG_OUT)/vectors/chacha20_poly1305.hex
+
+$(ENG_OUT)/vectors/chacha20_poly1305.hex: $(ENG_WYCHE)/chacha20_poly1305_test.json hw/tb/chacha_cbc_vectors.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 hw/tb/chacha_cbc_vectors.py $< $@
+
+$(ENG_CHACHA_TB): $(ENG_CHACHA_RTL) hw/tb/chacha_tb.cpp hw/tb/chacha_cbc_drv.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  VERILATE $@")
+	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -Mdir $(ENG_OUT)/obj_chacha --top-module chacha_poly_engine \
+	  $(ENG_CHACHA_RTL) $(CURDIR)/hw/tb/chacha_tb.cpp -o chacha_tb >$(ENG_OUT)/chacha.vlog 2>&1 \
+	  || { tail -n 40 $(ENG_OUT)/chacha.vlog; exit 1; }
+
+ENG_TBS  := $(ENG_CHACHA_TB)
+ENG_VECS := $(ENG_CHACHA_VEC)
+ENG_RUNS := "$(ENG_CHACHA_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)"
+
+.PHONY: check-engines lint-engines engines-tb
+
+engines-tb: $(ENG_TBS)
+
+# Both engine testbenches; the closing line is "engines: N passed, N failed".
+check-engines: $(ENG_TBS) $(ENG_VECS)
+	$(Q)hw/tb/chacha_cbc_check.sh $(ENG_RUNS)
+
+# verilator -Wall on each engine with its submodules; must be clean.
+lint-engines:
+	$(Q)$(ENG_VERILATOR) --lint-only -Wall $(wildcard hw/lint/engines.vlt) $(ENG_CHACHA_RTL) \
+	  --top-module chacha_poly_engine
+	@echo "lint-engines: clean"
+
+CHECKS += check-engines
+LINTS  += lint-engines
