@@ -371,6 +371,10 @@ static enum ftls_err check_listener(struct ftls_config *c, unsigned i, char *err
 		snprintf(path, sizeof(path), "listeners[%u].alpn[%u]", i, j);
 		if (strlen(l->alpn[j]) > 255)
 			return cfg_error(c, err, len, path, "protocol name longer than 255 bytes");
+		/* Advertise only what the responder speaks: an h2 client would get HTTP/1.1 bytes. */
+		if (l->responder == FTLS_RESP_HTTP && strcmp(l->alpn[j], "http/1.1") &&
+		    strcmp(l->alpn[j], "http/1.0"))
+			return cfg_error(c, err, len, path, "the http responder speaks http/1.1 and http/1.0 only");
 	}
 	for (unsigned j = 0; j < l->certificates_count; j++) {
 		struct ftls_cfg_certset *s = &l->certificates[j];

@@ -462,6 +462,7 @@ int cp_standalone_run(const struct ftls_config *cfg)
 		l->cfg = &cfg->listeners[nb_lsn];
 		if (cp_listener_build(cfg, l->cfg, dev, &l->l, &l->certs, err, sizeof(err))) {
 			LOG_ERR("standalone", "%s", err);
+			rc = 2;   /* a config error: the caller's exit status says so */
 			goto out;
 		}
 		if (open_listener(l))

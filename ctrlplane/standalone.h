@@ -12,7 +12,10 @@
 #include "common/config.h"
 #include "common/err.h"
 
-/* Runs until SIGINT/SIGTERM. Returns 0 on a clean stop, non-zero when it could not start. */
+/*
+ * Runs until SIGINT/SIGTERM. 0: clean stop; 2: a listener's certificates or keys are unusable
+ * (a config error); 1: anything else that kept it from starting.
+ */
 int cp_standalone_run(const struct ftls_config *cfg);
 
 #endif

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the input is a ClientHello body. It goes through the parser alone
+ * (cp_ch_parse), then as a whole record through the engine, which parses, negotiates, exchanges
+ * keys and writes its flight or an alert. Nothing may crash, leak or read out of bounds.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/tls.h"
+#include "ctrlplane/hs.h"
+#include "ctrlplane/hs/hs_int.h"
+
+/*
+ * Set-up (the same in both handshake fuzz targets, each a single file): a cpu crypto device, a
+ * listener with ECDSA P-256 and Ed25519 chains generated at start, every group and suite, ALPN,
+ * and a deterministic randomness source so a crashing input replays.
+ */
+static struct ftls_crypto_dev *fz_dev;
+static struct cp_certs fz_certs;
+static struct cp_listener fz_l;
+
+static void fz_rng(void *arg, uint8_t *out, size_t len)
+{
+	static uint8_t ctr;
+	(void)arg;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)(0x5a + i + ctr);
+	ctr++;
+}
+
+static int fz_add(struct cp_cert_set *set, EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509_set_version(x, 2);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"fuzz", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	if (!X509_sign(x, key, EVP_PKEY_is_a(key, "ED25519") ? NULL : EVP_sha256()) || !sk_X509_push(sk, x))
+		return -1;
+	return cp_certs_add_chain(&fz_certs, set, key, sk) ? -1 : 0;
+}
+
+static int fz_setup(void)
+{
+	struct ftls_crypto_conf conf = { .nb_qp = 1, .qp_depth = 16, .nb_slots = 64 };
+	if (ftls_crypto_open("cpu", &conf, &fz_dev))
+		return -1;
+	fz_certs.default_set = 0;
+	struct cp_cert_set *set = cp_certs_new_set(&fz_certs);
+	if (cp_certs_add_name(set, "fuzz.test") ||
+	    fz_add(set, EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) ||
+	    fz_add(set, EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
+		return -1;
+	fz_l.name = "fuzz";
+	fz_l.versions[0] = FTLS_V_TLS13;
+	fz_l.nb_versions = 1;
+	fz_l.suites[0] = FTLS_TLS_AES_128_GCM_SHA256;
+	fz_l.suites[1] = FTLS_TLS_AES_256_GCM_SHA384;
+	fz_l.suites[2] = FTLS_TLS_CHACHA20_POLY1305_SHA256;
+	fz_l.nb_suites = 3;
+	fz_l.groups[0] = FTLS_GROUP_X25519;
+	fz_l.groups[1] = FTLS_GROUP_SECP256R1;
+	fz_l.groups[2] = FTLS_GROUP_SECP384R1;
+	fz_l.nb_groups = 3;
+	strcpy(fz_l.alpn[0], "h2");
+	strcpy(fz_l.alpn[1], "http/1.1");
+	fz_l.nb_alpn = 2;
+	fz_l.certs = &fz_certs;
+	fz_l.max_msg = 16384;
+	fz_l.dev = fz_dev;
+	fz_l.rng = fz_rng;
+	return 0;
+}
+
+static void fz_drain(struct cp_hs *hs)
+{
+	struct cp_hs_event ev;
+	while (cp_hs_next_event(hs, &ev))
+		if (ev.type == CP_HS_EV_SEND && ev.len && (ev.data[0] < 20 || ev.data[0] > 23))
+			abort();   /* the engine only writes records of the four TLS content types */
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (fz_setup())
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t msg[FTLS_HS_HDR_LEN + 20000], rec[FTLS_REC_HDR_LEN + (1 << 14)];
+	struct cp_ch ch;
+
+	if (size > 20000)
+		return 0;
+	msg[0] = FTLS_HS_CLIENT_HELLO;
+	msg[1] = (uint8_t)(size >> 16);
+	msg[2] = (uint8_t)(size >> 8);
+	msg[3] = (uint8_t)size;
+	memcpy(msg + 4, data, size);
+	(void)cp_ch_parse(&ch, msg, size + 4);
+
+	struct cp_hs *hs = cp_hs_new(&fz_l, 1);
+	if (!hs)
+		return 0;
+	size_t total = size + 4, off = 0;
+	while (off < total) {
+		size_t n = total - off > (1 << 14) ? (1 << 14) : total - off;
+		rec[0] = FTLS_CT_HANDSHAKE;
+		rec[1] = 3;
+		rec[2] = 1;
+		rec[3] = (uint8_t)(n >> 8);
+		rec[4] = (uint8_t)n;
+		memcpy(rec + 5, msg + off, n);
+		enum ftls_err e = cp_hs_input(hs, rec, n + 5);
+		fz_drain(hs);
+		if (e)
+			break;
+		off += n;
+	}
+	cp_hs_free(hs);
+	return 0;
+}
