@@ -30,7 +30,7 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
 	libssl-dev openssl libcmocka-dev libcyaml-dev libyaml-dev libjansson-dev \
 	dpdk dpdk-dev libdpdk-dev \
 	verilator iverilog yosys nextpnr-ice40 nextpnr-generic \
-	gnutls-bin curl wrk python3 python3-yaml iproute2 netcat-openbsd
+	gnutls-bin curl wrk python3 python3-yaml iproute2 netcat-openbsd valgrind
 HUGEPAGES ?= 512
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
