@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The registry of crypto backends: a name -> ops table, consulted once at start-up. */
+/*
+ * The registry of crypto backends: a name -> ops table, consulted once at start-up. Adding a
+ * backend is one line in each of the two lists below (kept in the same order; a static_assert
+ * holds their lengths together and the unit tests check the names match). Not for: anything on
+ * the record path (callers keep the device and go through its ops table).
+ */
 #include "common/crypto.h"
 
+#include <assert.h>
 #include <string.h>
 
 static const struct ftls_crypto_ops *const backends[] = {
@@ -13,9 +19,15 @@ static const char *const backend_names[] = {
 	NULL,
 };
 
+static_assert(sizeof(backend_names) / sizeof(backend_names[0]) ==
+		      sizeof(backends) / sizeof(backends[0]) + 1,
+	      "one name per backend, then NULL");
+
 enum ftls_err ftls_crypto_open(const char *name, const struct ftls_crypto_conf *conf,
 			       struct ftls_crypto_dev **dev)
 {
+	if (!name || !conf || !dev)
+		return FTLS_ERR_INVAL;
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			return backends[i]->open(conf, dev);

@@ -931,9 +931,51 @@ static void test_deframer_bad_headers(void **state)
 	}
 }
 
+/* The registry: names and ops tables agree; unknown names and bad arguments are refused. */
+static void test_registry(void **state)
+{
+	const char *const *names = ftls_crypto_backends();
+	struct ftls_crypto_conf conf = { .nb_qp = 1, .qp_depth = 4, .nb_slots = 2 };
+	struct ftls_crypto_dev *dev = NULL;
+	int has_cpu = 0;
+
+	(void)state;
+	for (size_t i = 0; names[i]; i++)
+		has_cpu |= strcmp(names[i], "cpu") == 0;
+	assert_true(has_cpu);
+	assert_int_equal(ftls_crypto_open("cpu", &conf, &dev), FTLS_OK);
+	assert_string_equal(dev->ops->name, "cpu");
+	ftls_crypto_close(dev);
+	assert_int_equal(ftls_crypto_open("nosuch", &conf, &dev), FTLS_ERR_NOT_FOUND);
+	assert_int_equal(ftls_crypto_open(NULL, &conf, &dev), FTLS_ERR_INVAL);
+	conf.qp_depth = 0;
+	assert_int_equal(ftls_crypto_open("cpu", &conf, &dev), FTLS_ERR_INVAL);
+	/* Every backend under test reports the name it was opened by. */
+	for (int a = 0; a < nb_tbs; a++)
+		assert_string_equal(tbs[a].dev->ops->name, tbs[a].name);
+	/* A full slot table says so. */
+	{
+		const struct ftls_suite *s = ftls_suite_by_id(FTLS_TLS_AES_128_GCM_SHA256);
+		struct ftls_key_install ki;
+		uint32_t slot[3];
+
+		conf.qp_depth = 4;
+		assert_int_equal(ftls_crypto_open("cpu", &conf, &dev), FTLS_OK);
+		tb_ki(&ki, s, FTLS_DIR_TX, 0, key32, iv12, NULL);
+		assert_int_equal(ftls_crypto_sess_add(dev, &ki, &slot[0]), FTLS_OK);
+		assert_int_equal(ftls_crypto_sess_add(dev, &ki, &slot[1]), FTLS_OK);
+		assert_int_equal(ftls_crypto_sess_add(dev, &ki, &slot[2]), FTLS_ERR_FULL);
+		ftls_crypto_sess_del(dev, slot[0]);
+		assert_int_equal(ftls_crypto_sess_add(dev, &ki, &slot[2]), FTLS_OK);
+		assert_int_equal(slot[2], slot[0]);
+		ftls_crypto_close(dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_round_trip_all_suites),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_async_bursts),
