@@ -351,6 +351,12 @@ static bool chain_ok(const struct cp_chain *c, const struct cp_ch *ch, uint16_t 
 	return false;
 }
 
+/* Schemes that sign with our key types but that TLS 1.3 does not allow (§4.2.3). */
+static const uint16_t legacy_schemes[] = {
+	FTLS_SIG_RSA_PKCS1_SHA256, FTLS_SIG_RSA_PKCS1_SHA384, FTLS_SIG_RSA_PKCS1_SHA512,
+	FTLS_SIG_RSA_PKCS1_SHA1, FTLS_SIG_ECDSA_SHA1,
+};
+
 static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 {
 	bool matched = false;
@@ -373,6 +379,11 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 			hs->chain = &set->chains[i];
 			return FTLS_OK;
 		}
+	/* The client only offers schemes TLS 1.3 forbids for CertificateVerify (PKCS#1 v1.5, SHA-1):
+	 * it could talk to us, just not securely enough. */
+	for (unsigned i = 0; i < sizeof(legacy_schemes) / sizeof(legacy_schemes[0]); i++)
+		if (list_has(ch->sig_algs, legacy_schemes[i]))
+			return FTLS_ERR_INSUFFICIENT_SECURITY;
 	return FTLS_ERR_HANDSHAKE_FAILURE;
 }
 
@@ -458,6 +469,7 @@ static enum ftls_err second_hello(struct cp_hs *hs, const uint8_t *msg, size_t l
 		return err;
 	if ((err = cp_tr_add(&hs->tr, msg, len)))
 		return err;
+	hs->early_data = false;   /* abandoned with the first hello (§4.2.10) */
 	return cp_kex_run(hs, cp_kex_find(hs->group), ch->shares[0].key, ch->shares[0].len,
 			  hs->server_share, sizeof(hs->server_share), &hs->server_share_len,
 			  hs->shared, sizeof(hs->shared), &hs->shared_len);

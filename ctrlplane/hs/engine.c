@@ -380,9 +380,12 @@ static enum ftls_err on_record(struct cp_hs *hs, const uint8_t *rec, size_t len)
 				return skip_early(hs, blen);
 			return FTLS_ERR_UNEXPECTED_MESSAGE;
 		}
+		uint64_t seq = hs->rx.seq;
 		err = ftls_rec_open(&hs->rx, rec, len, scratch, sizeof(scratch), &itype, &plen);
-		if (err == FTLS_ERR_BAD_RECORD_MAC && hs->early_data && hs->rx.seq == 0)
+		if (err == FTLS_ERR_BAD_RECORD_MAC && hs->early_data) {
+			hs->rx.seq = seq;   /* a skipped 0-RTT record is not one of the handshake's */
 			return skip_early(hs, blen);
+		}
 		if (err)
 			return err;
 		hs->early_data = false;   /* a record opened: what follows is the real handshake */
