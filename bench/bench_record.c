@@ -8,7 +8,8 @@
  * nonce + AAD + update + final + tag (AEAD), or HMAC (EVP_MAC, rekeyed per record the way libssl
  * reuses it) + AES-CBC for the CBC suites, over the same sizes; for CBC open also libssl's own
  * constant-time path (the stitched AES-CBC-HMAC cipher in TLS mode), the like-for-like reference.
- * Several short alternating rounds; the best of each is reported, and the ratio ours / OpenSSL. Not for: correctness (the unit tests).
+ * Several short alternating rounds; the best of each is reported, and the ratio ours / OpenSSL.
+ * Not for: correctness (the unit tests).
  *
  *   build/bench/bench_record [rounds [suite-name-substring]]      (default: 7 rounds, all)
  */
