@@ -28,9 +28,30 @@ $(ENG_CHACHA_TB): $(ENG_CHACHA_RTL) hw/tb/chacha_tb.cpp hw/tb/chacha_cbc_drv.h
 	  $(ENG_CHACHA_RTL) $(CURDIR)/hw/tb/chacha_tb.cpp -o chacha_tb >$(ENG_OUT)/chacha.vlog 2>&1 \
 	  || { tail -n 40 $(ENG_OUT)/chacha.vlog; exit 1; }
 
-ENG_TBS  := $(ENG_CHACHA_TB)
-ENG_VECS := $(ENG_CHACHA_VEC)
-ENG_RUNS := "$(ENG_CHACHA_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)"
+ENG_CBC_RTL := hw/rtl/ftls_alg_pkg.sv hw/rtl/aes_iter_core.sv hw/rtl/sha1_core.sv \
+	       hw/rtl/sha256_core.sv hw/rtl/cbc_hmac_engine.sv
+ENG_CBC_TB  := $(ENG_OUT)/obj_cbc/cbc_tb
+ENG_CBC_VEC := $(ENG_OUT)/vectors/aes_cbc_pkcs5.hex $(ENG_OUT)/vectors/hmac_sha256.hex
+
+$(ENG_OUT)/vectors/aes_cbc_pkcs5.hex: $(ENG_WYCHE)/aes_cbc_pkcs5_test.json hw/tb/chacha_cbc_vectors.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 hw/tb/chacha_cbc_vectors.py $< $@
+
+$(ENG_OUT)/vectors/hmac_sha256.hex: $(ENG_WYCHE)/hmac_sha256_test.json hw/tb/chacha_cbc_vectors.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 hw/tb/chacha_cbc_vectors.py $< $@
+
+$(ENG_CBC_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  VERILATE $@")
+	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -Mdir $(ENG_OUT)/obj_cbc --top-module cbc_hmac_engine \
+	  $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb >$(ENG_OUT)/cbc.vlog 2>&1 \
+	  || { tail -n 40 $(ENG_OUT)/cbc.vlog; exit 1; }
+
+ENG_TBS  := $(ENG_CHACHA_TB) $(ENG_CBC_TB)
+ENG_VECS := $(ENG_CHACHA_VEC) $(ENG_CBC_VEC)
+ENG_RUNS := "$(ENG_CHACHA_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)" \
+	    "$(ENG_CBC_TB) $(ENG_CBC_VEC) $(ENG_SEED)"
 
 .PHONY: check-engines lint-engines engines-tb
 
@@ -44,6 +65,8 @@ check-engines: $(ENG_TBS) $(ENG_VECS)
 lint-engines:
 	$(Q)$(ENG_VERILATOR) --lint-only -Wall $(wildcard hw/lint/engines.vlt) $(ENG_CHACHA_RTL) \
 	  --top-module chacha_poly_engine
+	$(Q)$(ENG_VERILATOR) --lint-only -Wall $(wildcard hw/lint/engines.vlt) $(ENG_CBC_RTL) \
+	  --top-module cbc_hmac_engine
 	@echo "lint-engines: clean"
 
 CHECKS += check-engines

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// Iterative AES-128/256 block cipher (FIPS 197) for the CBC engine: one round per clock, encrypt
+// or decrypt. key_load_i expands the key into the 11 or 15 round keys (one per clock, kept in
+// registers so decryption can walk them backwards); then each block takes Nr clocks after start
+// (start does the first AddRoundKey). Block chaining and padding belong to the caller; this is
+// not the pipelined AES of the GCM engine.
+module aes_iter_core (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+  input  logic         key_load_i,  // start key expansion of key_i (AES-128 key in [255:128])
+  input  logic         aes256_i,
+  input  logic [255:0] key_i,
+  output logic         key_ready_o, // round keys complete
+  input  logic         start_i,     // accepted when ready_o
+  input  logic         dec_i,
+  input  logic [127:0] blk_i,       // byte 0 at [127:120]
+  output logic         ready_o,
+  output logic         done_o,      // one-clock pulse: blk_o holds the result
+  output logic [127:0] blk_o,
+  input  logic         wipe_i
+);
+  localparam logic [7:0] SBox [256] = '{
+    8'h63, 8'h7c, 8'h77, 8'h7b, 8'hf2, 8'h6b, 8'h6f, 8'hc5, 8'h30, 8'h01, 8'h67, 8'h2b, 8'hfe, 8'hd7, 8'hab, 8'h76,
+    8'hca, 8'h82, 8'hc9, 8'h7d, 8'hfa, 8'h59, 8'h47, 8'hf0, 8'had, 8'hd4, 8'ha2, 8'haf, 8'h9c, 8'ha4, 8'h72, 8'hc0,
+    8'hb7, 8'hfd, 8'h93, 8'h26, 8'h36, 8'h3f, 8'hf7, 8'hcc, 8'h34, 8'ha5, 8'he5, 8'hf1, 8'h71, 8'hd8, 8'h31, 8'h15,
+    8'h04, 8'hc7, 8'h23, 8'hc3, 8'h18, 8'h96, 8'h05, 8'h9a, 8'h07, 8'h12, 8'h80, 8'he2, 8'heb, 8'h27, 8'hb2, 8'h75,
+    8'h09, 8'h83, 8'h2c, 8'h1a, 8'h1b, 8'h6e, 8'h5a, 8'ha0, 8'h52, 8'h3b, 8'hd6, 8'hb3, 8'h29, 8'he3, 8'h2f, 8'h84,
+    8'h53, 8'hd1, 8'h00, 8'hed, 8'h20, 8'hfc, 8'hb1, 8'h5b, 8'h6a, 8'hcb, 8'hbe, 8'h39, 8'h4a, 8'h4c, 8'h58, 8'hcf,
+    8'hd0, 8'hef, 8'haa, 8'hfb, 8'h43, 8'h4d, 8'h33, 8'h85, 8'h45, 8'hf9, 8'h02, 8'h7f, 8'h50, 8'h3c, 8'h9f, 8'ha8,
+    8'h51, 8'ha3, 8'h40, 8'h8f, 8'h92, 8'h9d, 8'h38, 8'hf5, 8'hbc, 8'hb6, 8'hda, 8'h21, 8'h10, 8'hff, 8'hf3, 8'hd2,
+    8'hcd, 8'h0c, 8'h13, 8'hec, 8'h5f, 8'h97, 8'h44, 8'h17, 8'hc4, 8'ha7, 8'h7e, 8'h3d, 8'h64, 8'h5d, 8'h19, 8'h73,
+    8'h60, 8'h81, 8'h4f, 8'hdc, 8'h22, 8'h2a, 8'h90, 8'h88, 8'h46, 8'hee, 8'hb8, 8'h14, 8'hde, 8'h5e, 8'h0b, 8'hdb,
+    8'he0, 8'h32, 8'h3a, 8'h0a, 8'h49, 8'h06, 8'h24, 8'h5c, 8'hc2, 8'hd3, 8'hac, 8'h62, 8'h91, 8'h95, 8'he4, 8'h79,
+    8'he7, 8'hc8, 8'h37, 8'h6d, 8'h8d, 8'hd5, 8'h4e, 8'ha9, 8'h6c, 8'h56, 8'hf4, 8'hea, 8'h65, 8'h7a, 8'hae, 8'h08,
+    8'hba, 8'h78, 8'h25, 8'h2e, 8'h1c, 8'ha6, 8'hb4, 8'hc6, 8'he8, 8'hdd, 8'h74, 8'h1f, 8'h4b, 8'hbd, 8'h8b, 8'h8a,
+    8'h70, 8'h3e, 8'hb5, 8'h66, 8'h48, 8'h03, 8'hf6, 8'h0e, 8'h61, 8'h35, 8'h57, 8'hb9, 8'h86, 8'hc1, 8'h1d, 8'h9e,
+    8'he1, 8'hf8, 8'h98, 8'h11, 8'h69, 8'hd9, 8'h8e, 8'h94, 8'h9b, 8'h1e, 8'h87, 8'he9, 8'hce, 8'h55, 8'h28, 8'hdf,
+    8'h8c, 8'ha1, 8'h89, 8'h0d, 8'hbf, 8'he6, 8'h42, 8'h68, 8'h41, 8'h99, 8'h2d, 8'h0f, 8'hb0, 8'h54, 8'hbb, 8'h16
+  };
+  localparam logic [7:0] InvSBox [256] = '{
+    8'h52, 8'h09, 8'h6a, 8'hd5, 8'h30, 8'h36, 8'ha5, 8'h38, 8'hbf, 8'h40, 8'ha3, 8'h9e, 8'h81, 8'hf3, 8'hd7, 8'hfb,
+    8'h7c, 8'he3, 8'h39, 8'h82, 8'h9b, 8'h2f, 8'hff, 8'h87, 8'h34, 8'h8e, 8'h43, 8'h44, 8'hc4, 8'hde, 8'he9, 8'hcb,
+    8'h54, 8'h7b, 8'h94, 8'h32, 8'ha6, 8'hc2, 8'h23, 8'h3d, 8'hee, 8'h4c, 8'h95, 8'h0b, 8'h42, 8'hfa, 8'hc3, 8'h4e,
+    8'h08, 8'h2e, 8'ha1, 8'h66, 8'h28, 8'hd9, 8'h24, 8'hb2, 8'h76, 8'h5b, 8'ha2, 8'h49, 8'h6d, 8'h8b, 8'hd1, 8'h25,
+    8'h72, 8'hf8, 8'hf6, 8'h64, 8'h86, 8'h68, 8'h98, 8'h16, 8'hd4, 8'ha4, 8'h5c, 8'hcc, 8'h5d, 8'h65, 8'hb6, 8'h92,
+    8'h6c, 8'h70, 8'h48, 8'h50, 8'hfd, 8'hed, 8'hb9, 8'hda, 8'h5e, 8'h15, 8'h46, 8'h57, 8'ha7, 8'h8d, 8'h9d, 8'h84,
+    8'h90, 8'hd8, 8'hab, 8'h00, 8'h8c, 8'hbc, 8'hd3, 8'h0a, 8'hf7, 8'he4, 8'h58, 8'h05, 8'hb8, 8'hb3, 8'h45, 8'h06,
+    8'hd0, 8'h2c, 8'h1e, 8'h8f, 8'hca, 8'h3f, 8'h0f, 8'h02, 8'hc1, 8'haf, 8'hbd, 8'h03, 8'h01, 8'h13, 8'h8a, 8'h6b,
+    8'h3a, 8'h91, 8'h11, 8'h41, 8'h4f, 8'h67, 8'hdc, 8'hea, 8'h97, 8'hf2, 8'hcf, 8'hce, 8'hf0, 8'hb4, 8'he6, 8'h73,
+    8'h96, 8'hac, 8'h74, 8'h22, 8'he7, 8'had, 8'h35, 8'h85, 8'he2, 8'hf9, 8'h37, 8'he8, 8'h1c, 8'h75, 8'hdf, 8'h6e,
+    8'h47, 8'hf1, 8'h1a, 8'h71, 8'h1d, 8'h29, 8'hc5, 8'h89, 8'h6f, 8'hb7, 8'h62, 8'h0e, 8'haa, 8'h18, 8'hbe, 8'h1b,
+    8'hfc, 8'h56, 8'h3e, 8'h4b, 8'hc6, 8'hd2, 8'h79, 8'h20, 8'h9a, 8'hdb, 8'hc0, 8'hfe, 8'h78, 8'hcd, 8'h5a, 8'hf4,
+    8'h1f, 8'hdd, 8'ha8, 8'h33, 8'h88, 8'h07, 8'hc7, 8'h31, 8'hb1, 8'h12, 8'h10, 8'h59, 8'h27, 8'h80, 8'hec, 8'h5f,
+    8'h60, 8'h51, 8'h7f, 8'ha9, 8'h19, 8'hb5, 8'h4a, 8'h0d, 8'h2d, 8'he5, 8'h7a, 8'h9f, 8'h93, 8'hc9, 8'h9c, 8'hef,
+    8'ha0, 8'he0, 8'h3b, 8'h4d, 8'hae, 8'h2a, 8'hf5, 8'hb0, 8'hc8, 8'heb, 8'hbb, 8'h3c, 8'h83, 8'h53, 8'h99, 8'h61,
+    8'h17, 8'h2b, 8'h04, 8'h7e, 8'hba, 8'h77, 8'hd6, 8'h26, 8'he1, 8'h69, 8'h14, 8'h63, 8'h55, 8'h21, 8'h0c, 8'h7d
+  };
+
+  typedef logic [15:0][7:0] bytes_t;  // index 0 = byte 0 = bits [127:120] after to_bytes
+
+  function automatic bytes_t to_bytes(logic [127:0] v);
+    bytes_t b;
+    for (int unsigned i = 0; i < 16; i++) b[i] = v[127 - 8 * i -: 8];
+    return b;
+  endfunction
+
+  function automatic logic [127:0] from_bytes(bytes_t b);
+    logic [127:0] v;
+    for (int unsigned i = 0; i < 16; i++) v[127 - 8 * i -: 8] = b[i];
+    return v;
+  endfunction
+
+  function automatic logic [7:0] xt(logic [7:0] x);
+    return {x[6:0], 1'b0} ^ (x[7] ? 8'h1b : 8'h00);
+  endfunction
+
+  function automatic logic [31:0] sub_word(logic [31:0] w);
+    return {SBox[w[31:24]], SBox[w[23:16]], SBox[w[15:8]], SBox[w[7:0]]};
+  endfunction
+
+  // Byte i sits at row i % 4, column i / 4 (FIPS 197 §3.4).
+  function automatic logic [127:0] enc_round(logic [127:0] s, logic [127:0] rk, logic last);
+    bytes_t a = to_bytes(s), b, c;
+    for (int unsigned col = 0; col < 4; col++)
+      for (int unsigned row = 0; row < 4; row++)
+        b[4 * col + row] = SBox[a[4 * ((col + row) % 4) + row]];  // SubBytes + ShiftRows
+    c = b;
+    if (!last) begin
+      for (int unsigned col = 0; col < 4; col++) begin  // MixColumns
+        logic [7:0] a0, a1, a2, a3;
+        a0 = b[4 * col]; a1 = b[4 * col + 1]; a2 = b[4 * col + 2]; a3 = b[4 * col + 3];
+        c[4 * col]     = xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3;
+        c[4 * col + 1] = a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3;
+        c[4 * col + 2] = a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3;
+        c[4 * col + 3] = xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3);
+      end
+    end
+    return from_bytes(c) ^ rk;
+  endfunction
+
+  function automatic logic [127:0] dec_round(logic [127:0] s, logic [127:0] rk, logic last);
+    bytes_t a = to_bytes(s), b, c;
+    for (int unsigned col = 0; col < 4; col++)
+      for (int unsigned row = 0; row < 4; row++)
+        b[4 * col + row] = InvSBox[a[4 * ((col + 4 - row) % 4) + row]];  // InvShiftRows + InvSubBytes
+    b = to_bytes(from_bytes(b) ^ rk);
+    c = b;
+    if (!last) begin
+      for (int unsigned col = 0; col < 4; col++) begin  // InvMixColumns
+        logic [7:0] a0, a1, a2, a3, x2_0, x2_1, x2_2, x2_3, x4_0, x4_1, x4_2, x4_3, x8_0, x8_1, x8_2, x8_3;
+        a0 = b[4 * col]; a1 = b[4 * col + 1]; a2 = b[4 * col + 2]; a3 = b[4 * col + 3];
+        x2_0 = xt(a0); x4_0 = xt(x2_0); x8_0 = xt(x4_0);
+        x2_1 = xt(a1); x4_1 = xt(x2_1); x8_1 = xt(x4_1);
+        x2_2 = xt(a2); x4_2 = xt(x2_2); x8_2 = xt(x4_2);
+        x2_3 = xt(a3); x4_3 = xt(x2_3); x8_3 = xt(x4_3);
+        // 14 = 8^4^2, 11 = 8^2^1, 13 = 8^4^1, 9 = 8^1
+        c[4 * col]     = (x8_0 ^ x4_0 ^ x2_0) ^ (x8_1 ^ x2_1 ^ a1) ^ (x8_2 ^ x4_2 ^ a2) ^ (x8_3 ^ a3);
+        c[4 * col + 1] = (x8_0 ^ a0) ^ (x8_1 ^ x4_1 ^ x2_1) ^ (x8_2 ^ x2_2 ^ a2) ^ (x8_3 ^ x4_3 ^ a3);
+        c[4 * col + 2] = (x8_0 ^ x4_0 ^ a0) ^ (x8_1 ^ a1) ^ (x8_2 ^ x4_2 ^ x2_2) ^ (x8_3 ^ x2_3 ^ a3);
+        c[4 * col + 3] = (x8_0 ^ x2_0 ^ a0) ^ (x8_1 ^ x4_1 ^ a1) ^ (x8_2 ^ a2) ^ (x8_3 ^ x4_3 ^ x2_3);
+      end
+    end
+    return from_bytes(c);
+  endfunction
+
+  logic [127:0] rk_q [15];
+  logic         aes256_q;
+  logic         kexp_q, key_ready_q;
+  logic [3:0]   kidx_q;     // next round key to compute
+  logic [7:0]   rcon_q;
+  logic [3:0]   nr;
+  logic         run_q, dec_q, done_q;
+  logic [3:0]   round_q;
+  logic [127:0] s_q, rk_new;
+
+  assign nr = aes256_q ? 4'd14 : 4'd10;
+
+  // Next round key (FIPS 197 §5.2), four words per clock. AES-128: from the previous round key;
+  // AES-256: from the two previous ones, RotWord/Rcon on even round keys, SubWord only on odd.
+  always_comb begin
+    logic [127:0] prev1, prev2;
+    logic [31:0]  t;
+    prev1 = rk_q[kidx_q - 4'd1];
+    prev2 = aes256_q ? rk_q[kidx_q - 4'd2] : prev1;
+    if (!aes256_q || !kidx_q[0]) t = sub_word({prev1[23:0], prev1[31:24]}) ^ {rcon_q, 24'b0};
+    else                         t = sub_word(prev1[31:0]);
+    rk_new[127:96] = prev2[127:96] ^ t;
+    rk_new[95:64]  = prev2[95:64] ^ rk_new[127:96];
+    rk_new[63:32]  = prev2[63:32] ^ rk_new[95:64];
+    rk_new[31:0]   = prev2[31:0] ^ rk_new[63:32];
+  end
+
+  assign key_ready_o = key_ready_q;
+  assign ready_o     = key_ready_q && !run_q && !done_q;
+  assign done_o      = done_q;
+  assign blk_o       = s_q;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || wipe_i) begin
+      for (int unsigned i = 0; i < 15; i++) rk_q[i] <= '0;
+      aes256_q    <= 1'b0;
+      kexp_q      <= 1'b0;
+      key_ready_q <= 1'b0;
+      kidx_q      <= '0;
+      rcon_q      <= '0;
+      run_q       <= 1'b0;
+      dec_q       <= 1'b0;
+      done_q      <= 1'b0;
+      round_q     <= '0;
+      s_q         <= '0;
+    end else begin
+      done_q <= 1'b0;
+      if (key_load_i) begin
+        rk_q[0]     <= key_i[255:128];
+        rk_q[1]     <= key_i[127:0];
+        aes256_q    <= aes256_i;
+        kidx_q      <= aes256_i ? 4'd2 : 4'd1;
+        rcon_q      <= 8'h01;
+        kexp_q      <= 1'b1;
+        key_ready_q <= 1'b0;
+      end else if (kexp_q) begin
+        rk_q[kidx_q] <= rk_new;
+        kidx_q       <= kidx_q + 4'd1;
+        if (!aes256_q || !kidx_q[0]) rcon_q <= xt(rcon_q);
+        if (kidx_q == nr) begin
+          kexp_q      <= 1'b0;
+          key_ready_q <= 1'b1;
+        end
+      end
+      if (start_i && ready_o) begin
+        dec_q   <= dec_i;
+        run_q   <= 1'b1;
+        s_q     <= blk_i ^ (dec_i ? rk_q[nr] : rk_q[0]);
+        round_q <= dec_i ? nr - 4'd1 : 4'd1;
+      end else if (run_q) begin
+        if (dec_q) begin
+          s_q     <= dec_round(s_q, rk_q[round_q], round_q == 4'd0);
+          round_q <= round_q - 4'd1;
+          if (round_q == 4'd0) begin
+            run_q  <= 1'b0;
+            done_q <= 1'b1;
+          end
+        end else begin
+          s_q     <= enc_round(s_q, rk_q[round_q], round_q == nr);
+          round_q <= round_q + 4'd1;
+          if (round_q == nr) begin
+            run_q  <= 1'b0;
+            done_q <= 1'b1;
+          end
+        end
+      end
+    end
+  end
+endmodule
