@@ -81,3 +81,15 @@ check-ctrlplane-standalone: $(CP_BIN)
 
 CHECKS += check-ctrlplane-standalone check-fuzz-hs
 .PHONY: check-ctrlplane-standalone check-fuzz-hs
+
+# ---- bench-hs: handshakes/s against OpenSSL's server, and memory per connection ----
+CP_BENCH := $(O)/bench/bench_hs
+$(CP_BENCH): $(O)/ctrlplane/bench_hs.o $(LIB_CP) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LDLIBS) $(LDLIBS_SSL)
+PROGS   += $(CP_BENCH)
+BENCHES += bench-hs
+bench-hs: $(CP_BENCH)
+	$(Q)$(CP_BENCH)
+.PHONY: bench-hs

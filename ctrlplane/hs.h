@@ -81,6 +81,11 @@ enum ftls_err cp_hs_input(struct cp_hs *hs, const uint8_t *bytes, size_t len) FT
 /* After the handshake: a record the record owner opened (handshake or alert content). */
 enum ftls_err cp_hs_input_inner(struct cp_hs *hs, uint8_t content_type, const uint8_t *pt,
 				size_t len) FTLS_MUST_CHECK;
+/*
+ * Once the handshake is done and its events are handled: trades the flight buffers for the small
+ * post-handshake ones (the next input does it too). Event data from before becomes invalid.
+ */
+void cp_hs_trim(struct cp_hs *hs);
 /* The next event, or false when none is queued. */
 bool cp_hs_next_event(struct cp_hs *hs, struct cp_hs_event *ev);
 /*

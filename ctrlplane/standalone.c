@@ -320,6 +320,8 @@ static int on_readable(struct conn *c)
 				(void)e;
 				if (pump_events(c))
 					return -1;
+				if (c->established)
+					cp_hs_trim(c->hs);
 			} else if (on_app_record(c, rec, rl)) {
 				return -1;
 			}

@@ -518,6 +518,12 @@ enum ftls_err cp_hs_input_inner(struct cp_hs *hs, uint8_t content_type, const ui
 	return hs->err == FTLS_ERR_CLOSED && !err ? FTLS_OK : hs->err;
 }
 
+void cp_hs_trim(struct cp_hs *hs)
+{
+	hs->ev_head = hs->ev_n = 0;   /* the caller is done with every event */
+	begin_round(hs);
+}
+
 bool cp_hs_next_event(struct cp_hs *hs, struct cp_hs_event *ev)
 {
 	if (hs->ev_head == hs->ev_n) {
