@@ -7,7 +7,9 @@
 
 ENG_VERILATOR ?= verilator
 ENG_OUT       := $(O)/hw
-ENG_WYCHE     ?= $(abspath $(CURDIR)/../shared/vectors)/wycheproof
+ENG_VECTORS   ?= $(abspath $(CURDIR)/../shared/vectors)
+ENG_WYCHE     := $(ENG_VECTORS)/wycheproof
+ENG_TLS12     := $(ENG_VECTORS)/illustrated-tls12/caps
 ENG_SEED      ?= 1
 ENG_VFLAGS    := --cc --exe --build -O1 --x-assign fast --x-initial fast -Wno-fatal -j 2 \
 		 -CFLAGS -O1 -CFLAGS -std=c++17 -CFLAGS -I$(CURDIR)/hw/tb -LDFLAGS -lcrypto
@@ -51,7 +53,7 @@ $(ENG_CBC_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
 ENG_TBS  := $(ENG_CHACHA_TB) $(ENG_CBC_TB)
 ENG_VECS := $(ENG_CHACHA_VEC) $(ENG_CBC_VEC)
 ENG_RUNS := "$(ENG_CHACHA_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)" \
-	    "$(ENG_CBC_TB) $(ENG_CBC_VEC) $(ENG_SEED)"
+	    "$(ENG_CBC_TB) $(ENG_CBC_VEC) $(ENG_TLS12) $(ENG_SEED)"
 
 .PHONY: check-engines lint-engines engines-tb
 
