@@ -19,8 +19,10 @@
  *    §6 decode_error: a length out of range). 1.2 AEAD/CBC fragments too short to hold the
  *    explicit nonce/IV and tag/MAC -> bad_record_mac: RFC 5246 §6.2.3.2/§7.2.2 require every
  *    failure to decrypt or authenticate to be bad_record_mac, so a short record is
- *    indistinguishable from a forged one. After decryption: plaintext over 2^14 -> record_overflow;
- *    1.3 all-zero inner plaintext -> unexpected_message (RFC 8446 §5.4).
+ *    indistinguishable from a forged one. After decryption: plaintext over 2^14, or a 1.3
+ *    TLSInnerPlaintext (content, type and padding) over 2^14 + 1 -> record_overflow (RFC 8446
+ *    §5.2/§5.4: padding may not push a record past the plaintext limit); 1.3 all-zero inner
+ *    plaintext -> unexpected_message (§5.4).
  *  - *1.3 outer types.* A protected 1.3 direction accepts application_data records, and passes a
  *    plaintext change_cipher_spec of the single byte 1 through unprotected (RFC 8446 §5: the
  *    caller drops it); any other outer type is unexpected_message.
@@ -341,7 +343,10 @@ enum ftls_err ftls_rec_open_done(const struct ftls_rec_dir *d, struct ftls_crypt
 		return (enum ftls_err)op->status;
 	n = op->dst_len;
 	if (op->aad_len == FTLS_REC_HDR_LEN) {
-		/* TLS 1.3: strip the zero padding; the last non-zero byte is the type (§5.4). */
+		/* TLS 1.3: the encoded TLSInnerPlaintext never exceeds 2^14 + 1 (§5.2, §5.4). */
+		if (n > FTLS_REC_MAX_PLAIN + 1)
+			return FTLS_ERR_RECORD_OVERFLOW;
+		/* Strip the zero padding; the last non-zero byte is the type (§5.4). */
 		while (n > 0 && op->dst[n - 1] == 0)
 			n--;
 		if (n == 0)

@@ -111,14 +111,14 @@ static void aead_case(const struct ftls_suite *s, struct ftls_rec_dir *d, const 
 
 		while (k > 0 && pt[k - 1] == 0)
 			k--;
-		if (k == 0) {
+		if (n > FTLS_REC_MAX_PLAIN + 1) {
+			if (e != FTLS_ERR_RECORD_OVERFLOW)
+				abort();
+		} else if (k == 0) {
 			if (e != FTLS_ERR_UNEXPECTED_MESSAGE)
 				abort();
 		} else if (pt[k - 1] < 20 || pt[k - 1] > 23) {
 			if (e != FTLS_ERR_UNEXPECTED_MESSAGE)
-				abort();
-		} else if (k - 1 > FTLS_REC_MAX_PLAIN) {
-			if (e != FTLS_ERR_RECORD_OVERFLOW)
 				abort();
 		} else if (e != FTLS_OK || type != pt[k - 1] || len != k - 1 || memcmp(out, pt, len)) {
 			abort();

@@ -676,12 +676,24 @@ static void test_plaintext_rules(void **state)
 			inner[FTLS_REC_MAX_PLAIN + 1] = FTLS_CT_APPLICATION_DATA;
 			rl = raw_seal(s13, da, inner, FTLS_REC_MAX_PLAIN + 2, 0, 3, rec_buf);
 			expect_open(s13, da, db, rec_buf, rl, 3, FTLS_ERR_RECORD_OVERFLOW);
-			/* ... but 2^14 content padded up to the ciphertext limit (2^14 + 256) is fine. */
-			memset(inner + FTLS_REC_MAX_PLAIN + 1, 0, 255 - 16);
+			/* 2^14 content and its type: the largest inner plaintext. */
 			inner[FTLS_REC_MAX_PLAIN] = FTLS_CT_APPLICATION_DATA;
+			rl = raw_seal(s13, da, inner, FTLS_REC_MAX_PLAIN + 1, 0, 3, rec_buf);
+			expect_open(s13, da, db, rec_buf, rl, 3, FTLS_OK);
+			/* Padding may not push it further, even inside the ciphertext limit (§5.4). */
+			memset(inner + FTLS_REC_MAX_PLAIN + 1, 0, 255 - 16);
 			rl = raw_seal(s13, da, inner, FTLS_REC_MAX_PLAIN + 1 + 255 - 16, 0, 3, rec_buf);
 			assert_int_equal(rl, 5 + FTLS_REC13_MAX_CIPHER);
+			expect_open(s13, da, db, rec_buf, rl, 3, FTLS_ERR_RECORD_OVERFLOW);
+			/* Short content padded up to exactly 2^14 + 1 is fine. */
+			memset(inner, 0x41, 100);
+			inner[100] = FTLS_CT_HANDSHAKE;
+			memset(inner + 101, 0, FTLS_REC_MAX_PLAIN + 1 - 101);
+			rl = raw_seal(s13, da, inner, FTLS_REC_MAX_PLAIN + 1, 0, 3, rec_buf);
 			expect_open(s13, da, db, rec_buf, rl, 3, FTLS_OK);
+			memset(inner + 101, 0, FTLS_REC_MAX_PLAIN + 2 - 101);
+			rl = raw_seal(s13, da, inner, FTLS_REC_MAX_PLAIN + 2, 0, 3, rec_buf);
+			expect_open(s13, da, db, rec_buf, rl, 3, FTLS_ERR_RECORD_OVERFLOW);
 			/* 1.3: an inner type that does not exist. */
 			memset(inner, 0x41, 10);
 			inner[10] = 0x63;
