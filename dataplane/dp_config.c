@@ -51,7 +51,7 @@ struct raw_tcp {
 struct raw_dp {
 	char **eal;
 	unsigned eal_count;
-	uint32_t lcores, mbufs, rx_desc, tx_desc;
+	uint32_t lcores, mbufs, rx_desc, tx_desc, poll_idle_us;
 	struct raw_port *ports;
 	unsigned ports_count;
 	struct raw_tcp *tcp;
@@ -109,6 +109,7 @@ static const cyaml_schema_field_t dp_fields[] = {
 	CYAML_FIELD_UINT("mbufs", CYAML_FLAG_OPTIONAL, struct raw_dp, mbufs),
 	CYAML_FIELD_UINT("rx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, rx_desc),
 	CYAML_FIELD_UINT("tx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, tx_desc),
+	CYAML_FIELD_UINT("poll_idle_us", CYAML_FLAG_OPTIONAL, struct raw_dp, poll_idle_us),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_dp, ports, &port_entry, 1, 1),
 	CYAML_FIELD_MAPPING_PTR("tcp", CYAML_FLAG_OPTIONAL, struct raw_dp, tcp, tcp_fields),
 	CYAML_FIELD_SEQUENCE("listeners", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_dp,
@@ -293,6 +294,11 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 	cfg->mbufs = d->mbufs ? d->mbufs : 16383;
 	cfg->rx_desc = (uint16_t)(d->rx_desc ? d->rx_desc : 1024);
 	cfg->tx_desc = (uint16_t)(d->tx_desc ? d->tx_desc : 1024);
+	cfg->poll_idle_us = d->poll_idle_us;
+	if (cfg->poll_idle_us > 10000) {
+		rc = fail(err, errcap, name, data, len, "poll_idle_us", NULL, "%u (at most 10000)", cfg->poll_idle_us);
+		goto out;
+	}
 	if (cfg->lcores > 64) {
 		rc = fail(err, errcap, name, data, len, "lcores", NULL, "%u lcores (at most 64)", cfg->lcores);
 		goto out;

@@ -60,13 +60,13 @@ static uint64_t now_us(void)
 
 static void tx_flush(struct lcore_ctx *l)
 {
-	unsigned sent = 0;
+	unsigned sent = 0, stalls = 0;
 
-	while (sent < l->ntx) {
+	/* A full TX ring gets a few more tries before the rest is dropped (and counted). */
+	while (sent < l->ntx && stalls < 64) {
 		uint16_t n = rte_eth_tx_burst(l->port, (uint16_t)l->id, l->txq + sent, (uint16_t)(l->ntx - sent));
-		if (n == 0)
-			break;
 		sent += n;
+		stalls = n ? 0 : stalls + 1;
 	}
 	for (unsigned i = sent; i < l->ntx; i++) {
 		rte_pktmbuf_free(l->txq[i]);
@@ -132,9 +132,17 @@ static int lcore_loop(void *arg)
 {
 	struct lcore_ctx *l = arg;
 	struct rte_mbuf *rx[BURST];
+	unsigned idle = 0;
 
 	while (!stop_flag) {
 		uint16_t n = rte_eth_rx_burst(l->port, (uint16_t)l->id, rx, BURST);
+		/* Optional back-off for shared machines (tests): sleep after a run of empty polls. */
+		if (n == 0 && cfg.poll_idle_us && ++idle >= 1024) {
+			usleep(cfg.poll_idle_us);
+			idle = 1000;
+		} else if (n) {
+			idle = 0;
+		}
 		uint64_t now = now_us();
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];

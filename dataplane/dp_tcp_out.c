@@ -352,6 +352,10 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 			rto = st->conf.rto_max_ms * 1000;
 		c->persist_at = st->now_us + rto;
 	}
+	/* Data outstanding must always have a timer, even when the window let nothing out now
+	 * (after a timeout into a closed window, for instance): otherwise the flow stalls. */
+	if (c->snd_una != c->snd_max && !c->rto_at)
+		dp_tcp_arm_rto(c);
 	if (c->ack_now)
 		dp_tcp_send_ack(c);
 }

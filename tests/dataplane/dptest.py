@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Client-side tools for the dataplane integration test (tests/dataplane/run.sh): ICMP/ICMPv6
+ping over raw sockets, bulk echo with checksums, many concurrent connections, an HTTP body
+check, a raw-socket SYN flood, malformed-frame injection over AF_PACKET and a user-space fault
+injector (loss, reordering, duplication, corruption, delay) that bridges two interfaces. Each
+subcommand exits 0 on success and prints one line saying what it measured. Everything runs inside
+the test's own network namespaces; nothing is sent anywhere else."""
+import argparse
+import hashlib
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- ping
+
+def cmd_ping(a):
+    v6 = ":" in a.addr
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+    s = socket.socket(fam, socket.SOCK_RAW, proto)
+    s.settimeout(1.0)
+    ident = os.getpid() & 0xFFFF
+    ok = 0
+    for seq in range(a.count):
+        payload = os.urandom(56)
+        typ = 128 if v6 else 8
+        hdr = struct.pack("!BBHHH", typ, 0, 0, ident, seq)
+        pkt = hdr + payload
+        if not v6:
+            pkt = struct.pack("!BBHHH", typ, 0, csum(pkt), ident, seq) + payload
+        s.sendto(pkt, (a.addr, 0))
+        deadline = time.time() + 1.0
+        while time.time() < deadline:
+            try:
+                data = s.recv(2048)
+            except socket.timeout:
+                break
+            if not v6:
+                data = data[(data[0] & 0xF) * 4:]
+            if len(data) < 8:
+                continue
+            t, _, _, rid, rseq = struct.unpack("!BBHHH", data[:8])
+            if t == (129 if v6 else 0) and rid == ident and rseq == seq:
+                if data[8:] != payload:
+                    fail("ping %s: payload differs" % a.addr)
+                ok += 1
+                break
+    print("ping %s: %d/%d replies" % (a.addr, ok, a.count))
+    sys.exit(0 if ok >= (a.min if a.min is not None else a.count) else 1)
+
+
+# ---------------------------------------------------------------- bulk echo
+
+def connect(addr, port, timeout=30):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((addr, port))
+    return s
+
+
+def cmd_echo(a):
+    """Sends size pseudo-random bytes, reads them back, compares SHA-256; clean close both ways."""
+    t0 = time.time()
+    s = connect(a.addr, a.port, a.timeout)
+    rnd = random.Random(a.seed)
+    h_out = hashlib.sha256()
+    err = []
+
+    def writer():
+        try:
+            left = a.size
+            while left:
+                n = min(left, 65536)
+                chunk = rnd.randbytes(n)
+                h_out.update(chunk)
+                s.sendall(chunk)
+                left -= n
+            s.shutdown(socket.SHUT_WR)
+        except Exception as e:  # noqa: BLE001 - reported below
+            err.append(e)
+
+    th = threading.Thread(target=writer)
+    th.start()
+    h_in = hashlib.sha256()
+    got = 0
+    try:
+        while True:
+            d = s.recv(262144)
+            if not d:
+                break
+            h_in.update(d)
+            got += len(d)
+    except Exception as e:  # noqa: BLE001
+        err.append(e)
+    th.join()
+    s.close()
+    dt = time.time() - t0
+    if err:
+        fail("echo %s:%d: %r after %d bytes" % (a.addr, a.port, err[0], got))
+    if got != a.size or h_in.digest() != h_out.digest():
+        fail("echo: %d of %d bytes, sha256 %s" % (got, a.size, "differs" if got == a.size else "n/a"))
+    print("echo %s:%d: %d bytes each way intact in %.2fs (%.0f Mbit/s each way)"
+          % (a.addr, a.port, a.size, dt, a.size * 8 / dt / 1e6))
+
+
+def http_body_sha(n):
+    h = hashlib.sha256()
+    pat = bytes(ord("a") + i % 26 for i in range(26 * 2521))  # 65546 bytes, period 26
+    left, pos = n, 0
+    while left:
+        k = min(left, 65520)
+        off = pos % 26
+        h.update(pat[off:off + k])
+        pos += k
+        left -= k
+    return h.hexdigest()
+
+
+def cmd_httpsha(a):
+    print(http_body_sha(a.size))
+
+
+# ---------------------------------------------------------------- many connections
+
+def cmd_concurrent(a):
+    """Opens n connections at once, echoes a distinct message on each, closes them all."""
+    t0 = time.time()
+    conns = []
+    for i in range(a.n):
+        fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((a.addr, a.port))
+        msg = (b"conn-%06d|" % i) * (a.msg // 12 + 1)
+        conns.append({"s": s, "out": msg[:a.msg], "sent": 0, "in": b"", "eof": False, "shut": False})
+    open_ = len(conns)
+    deadline = time.time() + a.timeout
+    by_fd = {c["s"].fileno(): c for c in conns}
+    poll = select.poll()
+    for c in conns:
+        poll.register(c["s"], select.POLLIN | select.POLLOUT)
+    while open_ and time.time() < deadline:
+        for fd, ev in poll.poll(500):
+            c = by_fd[fd]
+            s = c["s"]
+            if ev & (select.POLLERR | select.POLLNVAL):
+                fail("connection %d: error (%d bytes back)" % (conns.index(c), len(c["in"])))
+            if ev & select.POLLOUT and not c["shut"]:
+                try:
+                    c["sent"] += s.send(c["out"][c["sent"]:])
+                except BlockingIOError:
+                    pass
+                if c["sent"] == len(c["out"]):
+                    s.shutdown(socket.SHUT_WR)
+                    c["shut"] = True
+                    poll.modify(s, select.POLLIN)
+            if ev & (select.POLLIN | select.POLLHUP):
+                try:
+                    d = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except ConnectionResetError:
+                    fail("connection %d reset" % conns.index(c))
+                if d:
+                    c["in"] += d
+                else:
+                    c["eof"] = True
+                    poll.unregister(s)
+                    open_ -= 1
+    bad = [i for i, c in enumerate(conns) if not c["eof"] or c["in"] != c["out"]]
+    for c in conns:
+        c["s"].close()
+    if bad:
+        fail("%d of %d connections incomplete or wrong (first %d)" % (len(bad), a.n, bad[0]))
+    print("concurrent %s:%d: %d connections, all echoed and closed in %.2fs"
+          % (a.addr, a.port, a.n, time.time() - t0))
+
+
+def cmd_parallel_echo(a):
+    """k connections at once, each echoing size bytes (used through the fault injector)."""
+    errs = []
+
+    def one(i):
+        ns = argparse.Namespace(addr=a.addr, port=a.port, size=a.size, seed=a.seed + i, timeout=a.timeout)
+        try:
+            cmd_echo(ns)
+        except SystemExit as e:
+            if e.code:
+                errs.append(i)
+
+    ths = [threading.Thread(target=one, args=(i,)) for i in range(a.n)]
+    t0 = time.time()
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    if errs:
+        fail("%d of %d connections failed" % (len(errs), a.n))
+    print("parallel echo: %d connections x %d bytes intact in %.2fs" % (a.n, a.size, time.time() - t0))
+
+
+# ---------------------------------------------------------------- SYN flood
+
+def cmd_synflood(a):
+    """Raw SYNs from spoofed sources in a.srcnet (x.y.z.0/24) for a.secs seconds."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    dst = socket.inet_aton(a.addr)
+    net = a.srcnet.split(".")[:3]
+    end = time.time() + a.secs
+    n = 0
+    rnd = random.Random(7)
+    while time.time() < end:
+        for _ in range(200):
+            src = socket.inet_aton(".".join(net + [str(rnd.randint(1, 254))]))
+            sport = rnd.randint(1024, 65535)
+            seq = rnd.getrandbits(32)
+            opts = struct.pack("!BBH", 2, 4, 1460)
+            tcp = struct.pack("!HHIIBBHHH", sport, a.port, seq, 0, (5 + 1) << 4, 0x02, 64240, 0, 0) + opts
+            ph = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+            tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), rnd.getrandbits(16), 0, 64, 6, 0, src, dst)
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            s.sendto(ip + tcp, (a.addr, 0))
+            n += 1
+        time.sleep(0.001)
+    print("synflood: %d SYNs from %s.0/24 in %.1fs" % (n, ".".join(net), a.secs))
+
+
+# ---------------------------------------------------------------- malformed frames
+
+def eth(dst, src, typ):
+    return dst + src + struct.pack("!H", typ)
+
+
+def ip4(src, dst, proto, payload, ihl=5, tot=None, frag=0x4000, opts=b"", fix=True, csum_bad=False):
+    tot = 20 + len(opts) + len(payload) if tot is None else tot
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, tot, 1, frag, 64, proto, 0, src, dst) + opts
+    c = csum(h)
+    if csum_bad:
+        c ^= 0x5555
+    return h[:10] + struct.pack("!H", c) + h[12:] + payload
+
+
+def tcp4(src, dst, sport, dport, flags, seq=1, ack=0, opts=b"", doff=None, payload=b"", bad=False):
+    doff = (20 + len(opts)) // 4 if doff is None else doff
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags, 65535, 0, 0) + opts + payload
+    ph = src + dst + struct.pack("!BBH", 0, 6, len(t))
+    c = csum(ph + t) ^ (0x1234 if bad else 0)
+    return t[:16] + struct.pack("!H", c) + t[18:]
+
+
+def cmd_malformed(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    mine = s.getsockname()[4]
+    dmac = bytes.fromhex(a.mac.replace(":", ""))
+    me = socket.inet_aton(a.src)
+    them = socket.inet_aton(a.addr)
+    E = eth(dmac, mine, 0x0800)
+    frames = {
+        "unknown_ethertype": eth(dmac, mine, 0x88B5) + b"x" * 46,
+        "arp_bad": eth(dmac, mine, 0x0806) + b"\x00\x01\x08\x00\x06\x04\x00\x07" + b"\0" * 20,
+        "arp_short": eth(dmac, mine, 0x0806) + b"\x00\x01\x08\x00",
+        "ip_short": E + b"\x45\x00\x00",
+        "ip_bad_version": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02))[:0] + b"\x65" + b"\0" * 39,
+        "ip_bad_csum": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), csum_bad=True),
+        "ip_len_too_long": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), tot=1400),
+        "ip_len_too_short": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), tot=10),
+        "ip_ihl_short": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), ihl=3),
+        "ip_options": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), ihl=6, opts=b"\x01\x01\x01\x00"),
+        "ip_fragment": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), frag=0x2000),
+        "ip_frag_offset": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02), frag=0x0010),
+        "tcp_short": E + ip4(me, them, 6, b"\x00\x01\x00\x07\x00"),
+        "tcp_bad_csum": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, bad=True)),
+        "tcp_doff_small": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, doff=3)),
+        "tcp_doff_big": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, doff=15)),
+        "tcp_opt_len0": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, opts=b"\x02\x00\x00\x00")),
+        "tcp_opt_overrun": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, opts=b"\x08\x0a\x00\x00")),
+        "tcp_mss_badlen": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x02, opts=b"\x02\x05\x05\xb4")),
+        "tcp_syn_fin": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x03)),
+        "tcp_null_flags": E + ip4(me, them, 6, tcp4(me, them, 1, 7, 0x00)),
+        "icmp_bad_csum": E + ip4(me, them, 1, b"\x08\x00\x12\x34\x00\x01\x00\x01payload!"),
+        "udp_unknown_proto": E + ip4(me, them, 17, b"\0" * 8),
+        "ip6_short": eth(dmac, mine, 0x86DD) + b"\x60\0\0\0",
+        "ip6_bad_len": eth(dmac, mine, 0x86DD) + b"\x60\0\0\0\x05\xdc\x06\x40" + b"\0" * 32,
+    }
+    rnd = random.Random(a.seed)
+    sent = 0
+    for name, f in frames.items():
+        for _ in range(a.repeat):
+            s.send(f)
+            sent += 1
+    # Random garbage and bit-flipped valid frames.
+    base = E + ip4(me, them, 6, tcp4(me, them, 4000, 7, 0x02, opts=b"\x02\x04\x05\xb4\x01\x03\x03\x07"))
+    for _ in range(a.fuzz):
+        if rnd.random() < 0.5:
+            f = bytearray(base)
+            for _ in range(rnd.randint(1, 6)):
+                i = rnd.randrange(14, len(f))
+                f[i] ^= 1 << rnd.randrange(8)
+            f = bytes(f[:rnd.randint(14, len(f))])
+        else:
+            f = dmac + mine + rnd.choice([b"\x08\x00", b"\x86\xdd", b"\x08\x06"]) + rnd.randbytes(rnd.randint(0, 200))
+        s.send(f)
+        sent += 1
+        if sent % 200 == 0:
+            time.sleep(0.002)
+    print("malformed: %d frames (%d kinds x %d, %d fuzzed) sent on %s" % (sent, len(frames), a.repeat, a.fuzz, a.iface))
+
+
+# ---------------------------------------------------------------- fault injector
+
+def cmd_relay(a):
+    """Bridges if1 <-> if2 with loss, reordering, duplication, corruption and delay."""
+    rnd = random.Random(a.seed)
+    socks = []
+    for ifn in (a.if1, a.if2):
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        s.bind((ifn, 0))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setblocking(False)
+        socks.append(s)
+    peer = {socks[0]: socks[1], socks[1]: socks[0]}
+    held = {socks[0]: None, socks[1]: None}
+    delayq = []  # (due, sock, frame)
+    stats = {"fwd": 0, "loss": 0, "dup": 0, "corrupt": 0, "reorder": 0}
+    stop_at = time.time() + a.secs
+    pidfile = a.ready
+    if pidfile:
+        with open(pidfile, "w") as f:
+            f.write("ready\n")
+
+    def out(sock, frame):
+        if a.delay_ms > 0:
+            delayq.append((time.time() + a.delay_ms / 1000.0, sock, frame))
+        else:
+            try:
+                sock.send(frame)
+            except OSError:
+                pass
+
+    while time.time() < stop_at:
+        tmo = 0.05
+        if delayq:
+            tmo = max(0.0, min(tmo, delayq[0][0] - time.time()))
+        r, _, _ = select.select(socks, [], [], tmo)
+        now = time.time()
+        while delayq and delayq[0][0] <= now:
+            _, sk, fr = delayq.pop(0)
+            try:
+                sk.send(fr)
+            except OSError:
+                pass
+        for s in r:
+            for _ in range(64):
+                try:
+                    frame, addr = s.recvfrom(65535)
+                except BlockingIOError:
+                    break
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                dst = peer[s]
+                # Only IP traffic gets faults; ARP/ND pass so the link stays usable.
+                is_ip = frame[12:14] in (b"\x08\x00", b"\x86\xdd") and len(frame) > 60
+                if is_ip and rnd.random() < a.loss:
+                    stats["loss"] += 1
+                    continue
+                if is_ip and rnd.random() < a.corrupt:
+                    f = bytearray(frame)
+                    i = rnd.randrange(34, len(f))
+                    f[i] ^= 1 << rnd.randrange(8)
+                    frame = bytes(f)
+                    stats["corrupt"] += 1
+                if is_ip and held[s] is None and rnd.random() < a.reorder:
+                    held[s] = frame
+                    stats["reorder"] += 1
+                    continue
+                out(dst, frame)
+                stats["fwd"] += 1
+                if is_ip and rnd.random() < a.dup:
+                    out(dst, frame)
+                    stats["dup"] += 1
+                if held[s] is not None:
+                    out(dst, held[s])
+                    held[s] = None
+        for s in socks:   # a held frame never waits long
+            if held[s] is not None and not r:
+                out(peer[s], held[s])
+                held[s] = None
+    print("relay: %s" % " ".join("%s=%d" % kv for kv in stats.items()))
+
+
+def cmd_offload_off(a):
+    """Turns off checksum/segmentation offloads (veth would hand the relay partial checksums and
+    64 KiB super-frames): the SIOCETHTOOL ioctl, as ethtool -K does."""
+    import ctypes
+    import fcntl
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for cmd in (0x2C, 0x24, 0x1F, 0x17):   # GRO, GSO, TSO, TX checksum: off
+        val = ctypes.create_string_buffer(struct.pack("=II", cmd, 0), 8)
+        ifr = struct.pack("16sP", a.iface.encode(), ctypes.addressof(val)) + b"\0" * 16
+        try:
+            fcntl.ioctl(s.fileno(), 0x8946, ifr)
+        except OSError as e:
+            if cmd == 0x17:
+                fail("offload-off %s: %s" % (a.iface, e))
+    print("offloads off on %s" % a.iface)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("ping"); q.add_argument("addr"); q.add_argument("--count", type=int, default=5)
+    q.add_argument("--min", type=int, default=None)
+    q.set_defaults(fn=cmd_ping)
+    q = sub.add_parser("echo"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("size", type=int); q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--timeout", type=float, default=60); q.set_defaults(fn=cmd_echo)
+    q = sub.add_parser("parallel-echo"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("n", type=int); q.add_argument("size", type=int); q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--timeout", type=float, default=120); q.set_defaults(fn=cmd_parallel_echo)
+    q = sub.add_parser("httpsha"); q.add_argument("size", type=int); q.set_defaults(fn=cmd_httpsha)
+    q = sub.add_parser("concurrent"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("n", type=int); q.add_argument("--msg", type=int, default=2000)
+    q.add_argument("--timeout", type=float, default=60); q.set_defaults(fn=cmd_concurrent)
+    q = sub.add_parser("synflood"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("--srcnet", default="10.99.2.0"); q.add_argument("--secs", type=float, default=5)
+    q.set_defaults(fn=cmd_synflood)
+    q = sub.add_parser("malformed"); q.add_argument("iface"); q.add_argument("mac"); q.add_argument("src")
+    q.add_argument("addr"); q.add_argument("--repeat", type=int, default=3); q.add_argument("--fuzz", type=int, default=2000)
+    q.add_argument("--seed", type=int, default=3); q.set_defaults(fn=cmd_malformed)
+    q = sub.add_parser("relay"); q.add_argument("if1"); q.add_argument("if2")
+    q.add_argument("--loss", type=float, default=0.0); q.add_argument("--reorder", type=float, default=0.0)
+    q.add_argument("--dup", type=float, default=0.0); q.add_argument("--corrupt", type=float, default=0.0)
+    q.add_argument("--delay-ms", type=float, default=0.0); q.add_argument("--seed", type=int, default=5)
+    q.add_argument("--secs", type=float, default=300); q.add_argument("--ready", default="")
+    q.set_defaults(fn=cmd_relay)
+    q = sub.add_parser("offload-off"); q.add_argument("iface"); q.set_defaults(fn=cmd_offload_off)
+    a = p.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()
