@@ -13,6 +13,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 
 #include "common/buf.h"
@@ -65,6 +66,35 @@ static int key_type_of(EVP_PKEY *key, int *bits)
 		if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
 			return CP_KEY_EC_P384;
 	}
+	return 0;
+}
+
+/* The TLS SignatureScheme of a certificate's own signature, for signature_algorithms_cert. */
+static uint16_t cert_sig_scheme(X509 *x)
+{
+	static const struct {
+		int pk, md;
+		uint16_t scheme;
+	} map[] = {
+		{ NID_rsaEncryption, NID_sha256, FTLS_SIG_RSA_PKCS1_SHA256 },
+		{ NID_rsaEncryption, NID_sha384, FTLS_SIG_RSA_PKCS1_SHA384 },
+		{ NID_rsaEncryption, NID_sha512, FTLS_SIG_RSA_PKCS1_SHA512 },
+		{ NID_rsaEncryption, NID_sha1, FTLS_SIG_RSA_PKCS1_SHA1 },
+		{ NID_rsassaPss, NID_sha256, FTLS_SIG_RSA_PSS_RSAE_SHA256 },
+		{ NID_rsassaPss, NID_sha384, FTLS_SIG_RSA_PSS_RSAE_SHA384 },
+		{ NID_rsassaPss, NID_sha512, FTLS_SIG_RSA_PSS_RSAE_SHA512 },
+		{ NID_X9_62_id_ecPublicKey, NID_sha256, FTLS_SIG_ECDSA_SECP256R1_SHA256 },
+		{ NID_X9_62_id_ecPublicKey, NID_sha384, FTLS_SIG_ECDSA_SECP384R1_SHA384 },
+		{ NID_X9_62_id_ecPublicKey, NID_sha512, FTLS_SIG_ECDSA_SECP521R1_SHA512 },
+		{ NID_ED25519, NID_undef, FTLS_SIG_ED25519 },
+	};
+	int md = NID_undef, pk = NID_undef;
+
+	if (!X509_get_signature_info(x, &md, &pk, NULL, NULL))
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].pk == pk && map[i].md == md)
+			return map[i].scheme;
 	return 0;
 }
 
@@ -153,6 +183,7 @@ enum ftls_err cp_certs_add_chain(struct cp_certs *c, struct cp_cert_set *set, EV
 		return err;
 	}
 	ch->key = key;
+	ch->cert_sig = cert_sig_scheme(sk_X509_value(certs, 0));
 	if (ch->cert_msg_len > c->max_cert_msg)
 		c->max_cert_msg = ch->cert_msg_len;
 	set->nb_chains++;

@@ -374,10 +374,18 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 		memcpy(hs->sni, ch->sni, ch->sni_len);
 		hs->sni[ch->sni_len] = 0;
 	}
-	for (unsigned i = 0; i < set->nb_chains; i++)
-		if (chain_ok(&set->chains[i], ch, &hs->sig_scheme)) {
-			hs->chain = &set->chains[i];
-			return FTLS_OK;
+	/* §4.2.3: prefer a chain whose certificate signature the client accepts (signature_algorithms_cert,
+	 * else signature_algorithms); failing that, any chain whose key can sign for it. */
+	const struct ftls_buf *cert_algs = ch->has_sig_algs_cert ? &ch->sig_algs_cert : &ch->sig_algs;
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < set->nb_chains; i++) {
+			const struct cp_chain *c = &set->chains[i];
+			if (pass == 0 && !list_has(*cert_algs, c->cert_sig))
+				continue;
+			if (chain_ok(c, ch, &hs->sig_scheme)) {
+				hs->chain = c;
+				return FTLS_OK;
+			}
 		}
 	/* The client only offers schemes TLS 1.3 forbids for CertificateVerify (PKCS#1 v1.5, SHA-1):
 	 * it could talk to us, just not securely enough. */

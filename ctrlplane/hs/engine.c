@@ -174,6 +174,23 @@ enum ftls_err cp_hs_flush(struct cp_hs *hs)
 	return FTLS_OK;
 }
 
+enum ftls_err cp_hs_compat_ccs(struct cp_hs *hs)
+{
+	static const uint8_t ccs[] = { FTLS_CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1 };
+	enum ftls_err err;
+
+	if (hs->ccs_sent || hs->session_id_len == 0)
+		return FTLS_OK;
+	if (hs->ocap - ALERT_RESERVE - hs->olen < sizeof(ccs))
+		return FTLS_ERR_FULL;
+	memcpy(hs->out + hs->olen, ccs, sizeof(ccs));
+	if ((err = push_send(hs, hs->out + hs->olen, sizeof(ccs))))
+		return err;
+	hs->olen += sizeof(ccs);
+	hs->ccs_sent = true;
+	return FTLS_OK;
+}
+
 enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir, const uint8_t *secret)
 {
 	struct ftls_key_install ki;

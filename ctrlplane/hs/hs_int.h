@@ -93,6 +93,7 @@ struct cp_hs {
 	char sni[256];
 	uint16_t peer_rsl;                  /* 0: none */
 	bool early_data;                    /* offered: skip records we cannot open (§4.2.10) */
+	bool ccs_sent;                      /* middlebox compatibility CCS (§D.4) */
 	size_t early_skipped;
 	uint8_t session_id[32];
 	uint8_t session_id_len;
@@ -134,6 +135,9 @@ enum ftls_err cp_msg_begin(struct cp_hs *hs, uint8_t type, struct ftls_buf *b) F
 enum ftls_err cp_msg_end(struct cp_hs *hs, struct ftls_buf *b) FTLS_MUST_CHECK;
 /* Cuts wmsg into handshake records under the current write key. */
 enum ftls_err cp_hs_flush(struct cp_hs *hs) FTLS_MUST_CHECK;
+/* After our first handshake message: a dummy change_cipher_spec when the client asked for
+ * middlebox compatibility mode by sending a session id (RFC 8446 §D.4). */
+enum ftls_err cp_hs_compat_ccs(struct cp_hs *hs) FTLS_MUST_CHECK;
 /* Installs keys for a direction of the engine's own record layer. */
 enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir, const uint8_t *secret) FTLS_MUST_CHECK;
 /* Queues an event (KEY_INSTALL, DONE ...). */

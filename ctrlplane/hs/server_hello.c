@@ -69,7 +69,9 @@ enum ftls_err cp_hrr_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 	    (err = cp_msg_end(hs, &b)))
 		return err;
 	/* A client that offered early data abandons it on HRR; skip its records (§4.2.10). */
-	return cp_hs_flush(hs);
+	if ((err = cp_hs_flush(hs)))
+		return err;
+	return cp_hs_compat_ccs(hs);
 }
 
 enum ftls_err cp_sh_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
@@ -91,7 +93,7 @@ enum ftls_err cp_sh_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 	    (err = ftls_buf_put_u16(&b, FTLS_EXT_SUPPORTED_VERSIONS)) ||
 	    (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u16(&b, FTLS_V_TLS13)) ||
 	    (err = ftls_buf_vec_close(&b, &exts)) || (err = cp_msg_end(hs, &b)) ||
-	    (err = cp_hs_flush(hs)))
+	    (err = cp_hs_flush(hs)) || (err = cp_hs_compat_ccs(hs)))
 		return err;
 
 	/* §7.1: early secret (no PSK) -> handshake secret from the (EC)DHE output. */

@@ -368,6 +368,49 @@ static void test_negotiation_failures(void **state)
 	assert_int_equal(feed_ch(&c), FTLS_ALERT_INSUFFICIENT_SECURITY);
 }
 
+/* A P-256 chain whose certificate is signed with md (so its signature scheme differs). */
+static const struct cp_chain *add_p256(struct cp_certs *certs, struct cp_cert_set *set, const EVP_MD *md)
+{
+	EVP_PKEY *key = th_keygen(TH_P256);
+	X509 *x = th_selfsign(key, "neg.test", NULL);
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	assert_non_null(x);
+	assert_true(X509_sign(x, key, md) > 0);
+	sk_X509_push(sk, x);
+	assert_int_equal(cp_certs_add_chain(certs, set, key, sk), FTLS_OK);
+	return &set->chains[set->nb_chains - 1];
+}
+
+static void test_sig_algs_cert(void **state)
+{
+	struct cp_certs certs = { .default_set = 0 };
+	struct cp_listener l;
+	struct cp_cert_set *set = cp_certs_new_set(&certs);
+	const struct cp_chain *sha256 = add_p256(&certs, set, EVP_sha256());
+	const struct cp_chain *sha384 = add_p256(&certs, set, EVP_sha384());
+	struct ch c;
+	uint8_t m[4096], rec[4200];
+	(void)state;
+	assert_int_equal(sha256->cert_sig, FTLS_SIG_ECDSA_SECP256R1_SHA256);
+	assert_int_equal(sha384->cert_sig, FTLS_SIG_ECDSA_SECP384R1_SHA384);
+	th_listener_defaults(&l, &certs, F.dev);
+	for (int k = 0; k < 3; k++) {
+		ch_default(&c, X_ALL & ~X_SIGALGS);
+		ext(&c, FTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x02\x04\x03", 4);
+		if (k == 1)   /* certificates signed with SHA-384 only: the second chain */
+			ext(&c, FTLS_EXT_SIGNATURE_ALGORITHMS_CERT, "\x00\x02\x05\x03", 4);
+		if (k == 2)   /* nothing matches: any chain that can sign (the first) */
+			ext(&c, FTLS_EXT_SIGNATURE_ALGORITHMS_CERT, "\x00\x02\x08\x07", 4);
+		size_t n = ch_msg(&c, m);
+		struct cp_hs *hs = cp_hs_new(&l, 1);
+		assert_int_equal(cp_hs_input(hs, rec, record(FTLS_CT_HANDSHAKE, m, n, rec)), FTLS_OK);
+		assert_ptr_equal(hs->chain, k == 1 ? sha384 : sha256);
+		assert_int_equal(cp_hs_sig_scheme(hs), FTLS_SIG_ECDSA_SECP256R1_SHA256);
+		cp_hs_free(hs);
+	}
+	cp_certs_free(&certs);
+}
+
 static void test_records_and_order(void **state)
 {
 	struct result r;
@@ -509,6 +552,19 @@ static void test_hrr_rules(void **state)
 		int a = feed(&l, stream, sl, &r);
 		if (a != cases[k].expect)
 			fail_msg("HRR case '%s': alert %d, want %d", cases[k].what, a, cases[k].expect);
+		if (k == 0) {
+			/* HRR, one compatibility CCS right after it (not after the ServerHello), SH, flight. */
+			int ccs = 0, nrec = 0, ccs_at = -1;
+			for (size_t off = 0; off + 5 <= r.sent_len; nrec++) {
+				if (r.sent[off] == FTLS_CT_CHANGE_CIPHER_SPEC) {
+					ccs++;
+					ccs_at = nrec;
+				}
+				off += 5 + ((size_t)r.sent[off + 3] << 8 | r.sent[off + 4]);
+			}
+			assert_int_equal(ccs, 1);
+			assert_int_equal(ccs_at, 1);
+		}
 	}
 }
 
@@ -576,6 +632,15 @@ static void cli_start(struct cli *k, bool early_data)
 	size_t left = k->r.sent_len - 5 - shl;
 	while (left) {
 		size_t rl = 5 + ((size_t)p[3] << 8 | p[4]);
+		if (p[0] == FTLS_CT_CHANGE_CIPHER_SPEC) {
+			/* Our session id asked for middlebox compatibility: one dummy CCS after the SH. */
+			assert_int_equal(rl, 6);
+			assert_int_equal(p[5], 1);
+			assert_true(p == k->r.sent + 5 + shl);
+			p += rl;
+			left -= rl;
+			continue;
+		}
 		assert_int_equal(ftls_rec_open(&k->rx, p, rl, k->flight + k->flight_len,
 					       sizeof(k->flight) - k->flight_len, &type, &pl), FTLS_OK);
 		assert_int_equal(type, FTLS_CT_HANDSHAKE);
@@ -747,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_trailing),
 		cmocka_unit_test(test_extension_rules),
 		cmocka_unit_test(test_negotiation_failures),
+		cmocka_unit_test(test_sig_algs_cert),
 		cmocka_unit_test(test_records_and_order),
 		cmocka_unit_test(test_hrr_rules),
 		cmocka_unit_test(test_scripted_client),
