@@ -12,10 +12,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
@@ -1052,6 +1054,79 @@ static void test_threads(void **state)
 	}
 }
 
+/*
+ * "Nothing allocates on the fast path": libcrypto's allocator is counted (CRYPTO_set_mem_functions,
+ * installed first thing in main) while every suite seals and opens records through the burst path
+ * and the synchronous one, after set-up and one warm-up record each.
+ */
+static size_t nb_allocs;
+static int counting;
+
+static void *count_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (counting)
+		__atomic_add_fetch(&nb_allocs, 1, __ATOMIC_RELAXED);
+	return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (counting)
+		__atomic_add_fetch(&nb_allocs, 1, __ATOMIC_RELAXED);
+	return realloc(p, n);
+}
+
+static void count_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+static void test_no_alloc_per_record(void **state)
+{
+	static uint8_t r[2][4096], o[2][4096];
+	(void)state;
+	for (int a = 0; a < nb_tbs; a++)
+		for (size_t si = 0; si < ftls_nb_suites; si++) {
+			const struct ftls_suite *s = &ftls_suites[si];
+			struct ftls_rec_dir tx, rx;
+
+			if (!tb_can(a, s))
+				continue;
+			dirs(s, tbs[a].dev, tbs[a].dev, 0, &tx, &rx);
+			for (int round = 0; round < 2; round++) {
+				counting = round == 1;
+				for (int i = 0; i < 100; i++) {
+					struct ftls_crypto_op op, *p = &op, *d = NULL;
+					size_t rl = 0, n = 0;
+					uint8_t t = 0;
+
+					assert_int_equal(ftls_rec_seal_prep(&tx, FTLS_CT_APPLICATION_DATA, pt_buf, 1500,
+									    r[0], sizeof(r[0]), &op), FTLS_OK);
+					assert_int_equal(ftls_crypto_enqueue_burst(tbs[a].dev, 0, &p, 1), 1);
+					assert_int_equal(ftls_crypto_dequeue_burst(tbs[a].dev, 0, &d, 1), 1);
+					assert_int_equal(ftls_rec_seal_done(&tx, &op, r[0], &rl), FTLS_OK);
+					assert_int_equal(ftls_rec_seal(&tx, FTLS_CT_HANDSHAKE, pt_buf, 200, r[1],
+								       sizeof(r[1]), &n), FTLS_OK);
+					assert_int_equal(ftls_rec_open(&rx, r[0], rl, o[0], sizeof(o[0]), &t, &rl),
+							 FTLS_OK);
+					assert_int_equal(ftls_rec_open(&rx, r[1], n, o[1], sizeof(o[1]), &t, &n),
+							 FTLS_OK);
+				}
+				counting = 0;
+			}
+			undirs(&tx, &rx);
+			if (nb_allocs)
+				fail_msg("%s on %s: %zu allocations in 400 records", s->name, tbs[a].name,
+					 nb_allocs);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1060,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_async_bursts),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_no_alloc_per_record),
 		cmocka_unit_test(test_plaintext_mode),
 		cmocka_unit_test(test_illustrated_tls13),
 		cmocka_unit_test(test_illustrated_tls12),
@@ -1074,5 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_deframer_bad_headers),
 	};
 
+	if (!CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free))
+		return 1;
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
