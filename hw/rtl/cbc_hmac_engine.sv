@@ -26,8 +26,9 @@
 //   record (keys are not kept between jobs). AES: key expansion per job, 1 round per clock.
 // - Rates: seal streams (hash and cipher in parallel, about 1.1 clocks/byte with SHA-256 and
 //   AES-256); open decrypts, then hashes (about 2 clocks/byte). The testbench prints measured rates.
-// - Protocol errors (unknown alg, job_len not a multiple of 16 or too long for the buffer on open,
-//   in_last_i on the wrong beat) run the job to completion and give done_ok_o = 0.
+// - Protocol errors (unknown alg, aad_len not 13, job_len not a multiple of 16 or too long for
+//   the buffer on open, a seal whose output would not fit done_len_o, in_last_i on the wrong beat)
+//   run the job to completion and give done_ok_o = 0. Open failures report done_len_o = 0.
 module cbc_hmac_engine
   import ftls_alg_pkg::*;
 #(
@@ -454,9 +455,11 @@ module cbc_hmac_engine
         len_q     <= job_len_i;
         nbeats_q  <= 13'((17'(job_len_i) + 17'd15) >> 4);
         nfull_q   <= job_open_i ? 13'((17'(job_len_i) + 17'd15) >> 4) : 13'(job_len_i >> 4);
+        // Seal output (len + MAC + padding, rounded up) must fit done_len_o's 16 bits.
         err_q     <= !known || (job_aad_len_i != 4'd13) ||
                      (job_open_i && (job_len_i[3:0] != 4'd0 || job_len_i == 16'd0 ||
-                                     17'(job_len_i) > 17'(16 * BufWords)));
+                                     17'(job_len_i) > 17'(16 * BufWords))) ||
+                     (!job_open_i && job_len_i > 16'd65472);
         // Seal: n = len. Open: the block count comes from the largest possible n (pad = 0).
         nmax = (17'(job_len_i) >= (is_sha1 ? 17'd21 : 17'd33)) ?
                17'(job_len_i) - (is_sha1 ? 17'd21 : 17'd33) : 17'd0;
