@@ -145,12 +145,10 @@ enum ftls_err cp_msg_end(struct cp_hs *hs, struct ftls_buf *b)
 static size_t max_fragment(const struct cp_hs *hs)
 {
 	size_t n = FTLS_REC_MAX_PLAIN;
-	/* RFC 8449 §4: the limit counts the inner content type of a protected TLS 1.3 record. */
-	if (hs->peer_rsl) {
-		size_t lim = hs->tx.suite ? (size_t)hs->peer_rsl - 1 : hs->peer_rsl;
-		if (lim < n)
-			n = lim;
-	}
+	/* RFC 8449 §4: the limit applies to protected records only, and counts the inner content
+	 * type of a TLS 1.3 record. */
+	if (hs->peer_rsl && hs->tx.suite && (size_t)hs->peer_rsl - 1 < n)
+		n = (size_t)hs->peer_rsl - 1;
 	return n;
 }
 
@@ -603,7 +601,8 @@ struct cp_hs *cp_hs_new(const struct cp_listener *l, uint32_t conn_id)
 	hs->alpn_idx = -1;
 	/* One flight: ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished. */
 	hs->wcap = 2048 + 2 * CP_ALPN_MAX_LEN + (l->certs ? l->certs->max_cert_msg : 0);
-	hs->ocap = hs->wcap + (hs->wcap / 256 + 4) * (FTLS_REC_HDR_LEN + 1 + FTLS_AEAD_TAG_LEN) +
+	/* Records of at least 63 bytes of plaintext each (record_size_limit >= 64, RFC 8449). */
+	hs->ocap = hs->wcap + (hs->wcap / 63 + 4) * (FTLS_REC_HDR_LEN + 1 + FTLS_AEAD_TAG_LEN) +
 		   ALERT_RESERVE;
 	hs->wmsg = malloc(hs->wcap + hs->ocap);
 	if (!hs->wmsg) {

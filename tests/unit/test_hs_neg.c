@@ -581,7 +581,7 @@ struct cli {
 };
 
 /* Runs ClientHello..server Finished; leaves the client ready to send its Finished. */
-static void cli_start(struct cli *k, bool early_data)
+static void cli_start_rsl(struct cli *k, bool early_data, uint16_t rsl)
 {
 	struct ch c;
 	uint8_t m[4096], rec[4200];
@@ -595,6 +595,10 @@ static void cli_start(struct cli *k, bool early_data)
 	c.suites_len = 2;
 	if (early_data)
 		ext(&c, FTLS_EXT_EARLY_DATA, "", 0);
+	if (rsl) {
+		uint8_t v[2] = { (uint8_t)(rsl >> 8), (uint8_t)rsl };
+		ext(&c, FTLS_EXT_RECORD_SIZE_LIMIT, v, 2);
+	}
 	size_t n = ch_msg(&c, m);
 	k->hs = cp_hs_new(&F.l, 9);
 	assert_int_equal(cp_hs_input(k->hs, rec, record(FTLS_CT_HANDSHAKE, m, n, rec)), FTLS_OK);
@@ -644,12 +648,19 @@ static void cli_start(struct cli *k, bool early_data)
 		assert_int_equal(ftls_rec_open(&k->rx, p, rl, k->flight + k->flight_len,
 					       sizeof(k->flight) - k->flight_len, &type, &pl), FTLS_OK);
 		assert_int_equal(type, FTLS_CT_HANDSHAKE);
+		if (rsl)
+			assert_true(pl + 1 <= rsl);   /* RFC 8449: the limit counts the inner type */
 		k->flight_len += pl;
 		p += rl;
 		left -= rl;
 	}
 	assert_int_equal(cp_tr_add(&k->tr, k->flight, k->flight_len), FTLS_OK);
 	k->r.sent_len = 0;
+}
+
+static void cli_start(struct cli *k, bool early_data)
+{
+	cli_start_rsl(k, early_data, 0);
 }
 
 static size_t cli_finished(struct cli *k, uint8_t *fin)
@@ -694,6 +705,22 @@ static void test_scripted_client(void **state)
 	uint8_t rec[64];
 	assert_int_equal(cp_hs_input(k.hs, rec, record(FTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\0\0\x01\0", 5, rec)),
 			 FTLS_ERR_UNEXPECTED_MESSAGE);
+	cli_free(&k);
+
+	/* The smallest record_size_limit: the flight comes in records of at most 63 bytes, and
+	 * EncryptedExtensions answers with ours (2^14 + 1). */
+	cli_start_rsl(&k, false, 64);
+	assert_int_equal(k.flight[0], FTLS_HS_ENCRYPTED_EXTENSIONS);
+	bool rsl_seen = false;
+	for (size_t i = 6; i + 6 <= 4 + ((size_t)k.flight[2] << 8 | k.flight[3]); i++)
+		if (k.flight[i] == 0 && k.flight[i + 1] == FTLS_EXT_RECORD_SIZE_LIMIT && k.flight[i + 3] == 2 &&
+		    k.flight[i + 4] == 0x40 && k.flight[i + 5] == 0x01)
+			rsl_seen = true;
+	assert_true(rsl_seen);
+	cli_finished(&k, fin);
+	assert_int_equal(cli_send(&k, FTLS_CT_HANDSHAKE, fin, 36), FTLS_OK);
+	assert_true(k.r.done);
+	assert_int_equal(cp_hs_peer_max_plain(k.hs), 63);
 	cli_free(&k);
 
 	/* KeyUpdate with a bad value; a post-handshake message that is not allowed. */
