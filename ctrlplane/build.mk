@@ -4,6 +4,8 @@
 # (real clients over sockets) and check-fuzz-hs (libFuzzer smoke runs of our parsers).
 CP_LIB_SRCS := $(wildcard ctrlplane/hs/*.c) ctrlplane/cert.c ctrlplane/listener.c \
 	ctrlplane/standalone.c ctrlplane/responder.c
+# Resumption state (session cache, tickets) and PKI (client chain verification, RSA key exchange).
+CP_LIB_SRCS += $(wildcard ctrlplane/resume/*.c) $(wildcard ctrlplane/pki/*.c)
 LIB_CP      := $(O)/libftls_cp.a
 CP_BIN      := $(O)/ftls-ctrlplane
 
