@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// SHA-1 compression function (FIPS 180-4 §6.1.2), one round per clock: a 64-byte block and a
-// 160-bit chaining value in, the next chaining value out 81 clocks later (load + 80 rounds). SHA-1
-// is here only for the TLS 1.2 HMAC-SHA-1 suites; padding and HMAC belong to the caller.
-module sha1_core (
+// SHA-1 compression function (FIPS 180-4 §6.1.2), RoundsPerClk rounds per clock: a 64-byte block
+// and a 160-bit chaining value in, the next chaining value out 1 + 80/RoundsPerClk clocks later.
+// SHA-1 is here only for the TLS 1.2 HMAC-SHA-1 suites; padding and HMAC belong to the caller.
+module sha1_core #(
+  parameter int unsigned RoundsPerClk = 2  // 1, 2, 4 or 5 (must divide 20)
+) (
   input  logic         clk_i,
   input  logic         rst_ni,
   input  logic         start_i,   // accepted when ready_o
@@ -19,21 +21,29 @@ module sha1_core (
   logic              run_q, done_q;
   logic [159:0]      out_q;
 
-  logic [31:0] a, b, c, d, e, f, k, tmp, w_x, w_new;
+  logic [4:0][31:0]  v_d;
+  logic [15:0][31:0] w_d;
   always_comb begin
-    a = v_q[0]; b = v_q[1]; c = v_q[2]; d = v_q[3]; e = v_q[4];
-    if (t_q < 7'd20) begin
-      f = (b & c) | (~b & d);       k = 32'h5a827999;
-    end else if (t_q < 7'd40) begin
-      f = b ^ c ^ d;                k = 32'h6ed9eba1;
-    end else if (t_q < 7'd60) begin
-      f = (b & c) | (b & d) | (c & d); k = 32'h8f1bbcdc;
-    end else begin
-      f = b ^ c ^ d;                k = 32'hca62c1d6;
+    logic [31:0] f, k, tmp, w_x;
+    logic [6:0]  t;
+    v_d = v_q;
+    w_d = w_q;
+    for (int unsigned r = 0; r < RoundsPerClk; r++) begin
+      t = t_q + 7'(r);
+      if (t < 7'd20) begin
+        f = (v_d[1] & v_d[2]) | (~v_d[1] & v_d[3]);                     k = 32'h5a827999;
+      end else if (t < 7'd40) begin
+        f = v_d[1] ^ v_d[2] ^ v_d[3];                                  k = 32'h6ed9eba1;
+      end else if (t < 7'd60) begin
+        f = (v_d[1] & v_d[2]) | (v_d[1] & v_d[3]) | (v_d[2] & v_d[3]); k = 32'h8f1bbcdc;
+      end else begin
+        f = v_d[1] ^ v_d[2] ^ v_d[3];                                  k = 32'hca62c1d6;
+      end
+      tmp = {v_d[0][26:0], v_d[0][31:27]} + f + v_d[4] + k + w_d[0];
+      w_x = w_d[13] ^ w_d[8] ^ w_d[2] ^ w_d[0];
+      v_d = {v_d[3], v_d[2], {v_d[1][1:0], v_d[1][31:2]}, v_d[0], tmp};
+      w_d = {{w_x[30:0], w_x[31]}, w_d[15:1]};
     end
-    tmp   = {a[26:0], a[31:27]} + f + e + k + w_q[0];
-    w_x   = w_q[13] ^ w_q[8] ^ w_q[2] ^ w_q[0];
-    w_new = {w_x[30:0], w_x[31]};
   end
 
   assign ready_o = !run_q && !done_q;
@@ -60,13 +70,13 @@ module sha1_core (
         t_q   <= '0;
         run_q <= 1'b1;
       end else if (run_q) begin
-        v_q <= {d, c, {b[1:0], b[31:2]}, a, tmp};
-        w_q <= {w_new, w_q[15:1]};
-        t_q <= t_q + 7'd1;
-        if (t_q == 7'd79) begin
+        v_q <= v_d;
+        w_q <= w_d;
+        t_q <= t_q + 7'(RoundsPerClk);
+        if (t_q == 7'(80 - RoundsPerClk)) begin
           run_q  <= 1'b0;
           done_q <= 1'b1;
-          out_q  <= {h_q[0] + tmp, h_q[1] + a, h_q[2] + {b[1:0], b[31:2]}, h_q[3] + c, h_q[4] + d};
+          for (int unsigned i = 0; i < 5; i++) out_q[159 - 32 * i -: 32] <= h_q[i] + v_d[i];
         end
       end
     end

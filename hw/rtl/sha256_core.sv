@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// SHA-256 compression function (FIPS 180-4 §6.2.2), one round per clock: a 64-byte block and a
-// chaining value in, the next chaining value out 65 clocks later (load + 64 rounds). The message
-// schedule is a 16-word window. Padding, HMAC and the choice of block belong to the caller.
-module sha256_core (
+// SHA-256 compression function (FIPS 180-4 §6.2.2), RoundsPerClk rounds per clock: a 64-byte
+// block and a chaining value in, the next chaining value out 1 + 64/RoundsPerClk clocks later. The
+// message schedule is a 16-word window. Padding, HMAC and the choice of block belong to the caller.
+module sha256_core #(
+  parameter int unsigned RoundsPerClk = 2  // 1, 2 or 4
+) (
   input  logic         clk_i,
   input  logic         rst_ni,
   input  logic         start_i,   // accepted when ready_o
@@ -34,19 +36,25 @@ module sha256_core (
   logic              run_q, done_q;
   logic [255:0]      out_q;
 
-  logic [31:0] a, b, c, d, e, f, g, h, s0, s1, ch, maj, t1, t2, ws0, ws1, w_new;
+  // RoundsPerClk rounds, each one the FIPS 180-4 round on (v, w) followed by a window shift.
+  logic [7:0][31:0]  v_d;
+  logic [15:0][31:0] w_d;
   always_comb begin
-    a = v_q[0]; b = v_q[1]; c = v_q[2]; d = v_q[3];
-    e = v_q[4]; f = v_q[5]; g = v_q[6]; h = v_q[7];
-    s1  = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    ch  = (e & f) ^ (~e & g);
-    t1  = h + s1 + ch + K[t_q[5:0]] + w_q[0];
-    s0  = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    maj = (a & b) ^ (a & c) ^ (b & c);
-    t2  = s0 + maj;
-    ws0 = rotr(w_q[1], 7) ^ rotr(w_q[1], 18) ^ (w_q[1] >> 3);
-    ws1 = rotr(w_q[14], 17) ^ rotr(w_q[14], 19) ^ (w_q[14] >> 10);
-    w_new = ws1 + w_q[9] + ws0 + w_q[0];
+    logic [31:0] s0, s1, ch, maj, t1, t2, ws0, ws1;
+    v_d = v_q;
+    w_d = w_q;
+    for (int unsigned r = 0; r < RoundsPerClk; r++) begin
+      s1  = rotr(v_d[4], 6) ^ rotr(v_d[4], 11) ^ rotr(v_d[4], 25);
+      ch  = (v_d[4] & v_d[5]) ^ (~v_d[4] & v_d[6]);
+      t1  = v_d[7] + s1 + ch + K[6'(t_q) + 6'(r)] + w_d[0];
+      s0  = rotr(v_d[0], 2) ^ rotr(v_d[0], 13) ^ rotr(v_d[0], 22);
+      maj = (v_d[0] & v_d[1]) ^ (v_d[0] & v_d[2]) ^ (v_d[1] & v_d[2]);
+      t2  = s0 + maj;
+      ws0 = rotr(w_d[1], 7) ^ rotr(w_d[1], 18) ^ (w_d[1] >> 3);
+      ws1 = rotr(w_d[14], 17) ^ rotr(w_d[14], 19) ^ (w_d[14] >> 10);
+      v_d = {v_d[6], v_d[5], v_d[4], v_d[3] + t1, v_d[2], v_d[1], v_d[0], t1 + t2};
+      w_d = {ws1 + w_d[9] + ws0 + w_d[0], w_d[15:1]};
+    end
   end
 
   assign ready_o = !run_q && !done_q;
@@ -73,14 +81,13 @@ module sha256_core (
         t_q   <= '0;
         run_q <= 1'b1;
       end else if (run_q) begin
-        v_q <= {g, f, e, d + t1, c, b, a, t1 + t2};
-        w_q <= {w_new, w_q[15:1]};
-        t_q <= t_q + 7'd1;
-        if (t_q == 7'd63) begin
+        v_q <= v_d;
+        w_q <= w_d;
+        t_q <= t_q + 7'(RoundsPerClk);
+        if (t_q == 7'(64 - RoundsPerClk)) begin
           run_q  <= 1'b0;
           done_q <= 1'b1;
-          out_q  <= {h_q[0] + t1 + t2, h_q[1] + a, h_q[2] + b, h_q[3] + c,
-                     h_q[4] + d + t1, h_q[5] + e, h_q[6] + f, h_q[7] + g};
+          for (int unsigned i = 0; i < 8; i++) out_q[255 - 32 * i -: 32] <= h_q[i] + v_d[i];
         end
       end
     end
