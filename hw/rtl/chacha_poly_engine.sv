@@ -9,7 +9,8 @@
 //   the payload streams. Three blocks are in flight at most: one being computed, one finished in
 //   the core's output register, one in ks_q being consumed 16 bytes per beat. With DrPerClk = 2 the
 //   core makes 64 B every 5 clocks (102 bits/clock); with 5, every 2 clocks, and the payload
-//   (one beat per clock, 128 bits/clock) is the limit.
+//   (one beat per clock, 128 bits/clock) is the limit. Measured by hw/tb/chacha_tb.cpp on a 16 KiB
+//   seal: 0.079 clocks/byte (101 bits/clock) with DrPerClk = 2, 0.158 with 1, 0.063 with 5.
 // - Poly1305 absorbs one 16-byte block per clock (128 bits/clock), so it never limits the engine:
 //   AAD block (if aad_len > 0), one block per ciphertext beat (the last one zero-padded, which is
 //   exactly pad16), then le64(aad_len) || le64(len).
