@@ -84,10 +84,12 @@ int main(int argc, char **argv)
 		ftls_log_set_file(logf);
 	}
 	int rc = cp_standalone_run(cfg);
-	ftls_config_free(cfg);
 	if (logf) {
 		ftls_log_set_file(NULL);
 		fclose(logf);
+		if (rc)   /* the reason is in the log file; say where */
+			fprintf(stderr, "ftls-ctrlplane: stopped with errors, see %s\n", cfg->logging->file);
 	}
+	ftls_config_free(cfg);
 	return rc;
 }

@@ -78,6 +78,10 @@ static bool handle_request(struct cp_resp *r, size_t end)
 		}
 		r->body_left = n;
 	}
+	/* HEAD: the head GET would send, without its body (RFC 9110 §9.3.2). */
+	bool head_only = strcmp(method, "HEAD") == 0;
+	if (head_only)
+		strcpy(method, "GET");
 	if (strcmp(method, "GET") == 0 && strncmp(target, "/bytes/", 7) == 0) {
 		char *e;
 		unsigned long long n = strtoull(target + 7, &e, 10);
@@ -86,7 +90,7 @@ static bool handle_request(struct cp_resp *r, size_t end)
 			return true;
 		}
 		respond(r, 200, "OK", n, NULL);
-	} else if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) && strcmp(target, "/") == 0) {
+	} else if (strcmp(method, "GET") == 0 && strcmp(target, "/") == 0) {
 		respond(r, 200, "OK", sizeof(root_body) - 1, root_body);
 	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
 		/* The reply is written once the body has been read (see cp_resp_input). */
@@ -94,6 +98,10 @@ static bool handle_request(struct cp_resp *r, size_t end)
 		return true;
 	} else {
 		respond(r, 404, "Not Found", sizeof(not_found) - 1, not_found);
+	}
+	if (head_only) {
+		r->fixed_len = 0;
+		r->out_left = 0;
 	}
 	return true;
 }

@@ -269,6 +269,11 @@ rc, out, err = run(["curl", "-sS", "--cacert", bundle, "--http2", "-w", "%{http_
                     "-o", "/dev/null", f"https://localhost:{P_HTTP}/"])
 check("curl offering h2 and http/1.1 gets http/1.1 by ALPN", rc == 0 and out == b"1.1", out + err)
 
+rc, out, err = run(["curl", "-sS", "--cacert", bundle, "-I", f"https://localhost:{P_HTTP}/",
+                    f"https://localhost:{P_HTTP}/bytes/4"])
+check("curl HEAD then GET on one connection", rc == 0 and out.startswith(b"HTTP/1.1 200 OK\r\n") and
+      b"Content-Length: 16\r\n" in out and out.count(b"HTTP/1.1 200") == 2, out + err)
+
 print("python ssl")
 ctx = ssl.create_default_context(cafile=bundle)
 ctx.minimum_version = ssl.TLSVersion.TLSv1_3
