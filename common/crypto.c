@@ -12,10 +12,14 @@
 
 static const struct ftls_crypto_ops *const backends[] = {
 	&ftls_crypto_cpu_ops,
+	&ftls_crypto_sim_ops,
+	&ftls_crypto_fpga_ops,
 };
 
 static const char *const backend_names[] = {
 	"cpu",
+	"sim",
+	"fpga",
 	NULL,
 };
 

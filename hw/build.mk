@@ -2,7 +2,8 @@
 # hw/: the crypto core. Register map generation (make regs, check-regs), the AES-GCM engine's
 # Verilator testbench (check-hw-gcm), RTL lint (lint-hw) and synthesis (make synth, not part of
 # make test). The engines engineer's rules (ChaCha20-Poly1305, CBC+HMAC) come from hw/engines.mk.
-# Verilator builds use -O1 and --x-assign fast and are built once under $(O)/hw.
+# Verilator builds use -O1 and --x-assign fast, each in a private directory (the build tree is
+# shared: concurrent builds must not mix objects), the binary then moved into place.
 
 VERILATOR       ?= verilator
 VL_FLAGS        := --cc --exe --build -O1 --x-assign fast --x-initial fast -Wall -Wno-fatal \
@@ -10,7 +11,7 @@ VL_FLAGS        := --cc --exe --build -O1 --x-assign fast --x-initial fast -Wall
 HW_GEN          := hw/gen/ftls_regs_pkg.sv hw/gen/ftls_regs.h hw/gen/REGISTERS.md
 HW_REGS_SRC     := hw/regs/ftls_regs.yaml
 HW_AES_RTL      := hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv hw/rtl/aes_gcm_engine.sv
-HW_GCM_TB       := $(O)/hw/obj_aes_gcm/tb_aes_gcm
+HW_GCM_TB       := $(O)/hw/tb_aes_gcm
 HW_GCM_VECTORS  := $(O)/hw/gcm_wycheproof.txt
 VECTORS_DIR     ?= $(abspath $(CURDIR)/../shared/vectors)
 
@@ -30,9 +31,11 @@ $(HW_GCM_VECTORS): hw/tb/wycheproof_gcm.py $(VECTORS_DIR)/wycheproof/aes_gcm_tes
 $(HW_GCM_TB): $(HW_AES_RTL) hw/tb/tb_aes_gcm.cpp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  VERILATE $@")
-	$(Q)$(VERILATOR) $(VL_FLAGS) -j 2 -Mdir $(O)/hw/obj_aes_gcm --top-module aes_gcm_engine \
-	  -LDFLAGS -lcrypto $(HW_AES_RTL) $(CURDIR)/hw/tb/tb_aes_gcm.cpp -o tb_aes_gcm >$(O)/hw/aes_gcm.vlog 2>&1 \
-	  || { tail -n 40 $(O)/hw/aes_gcm.vlog; exit 1; }
+	$(Q)d=$$(mktemp -d $(O)/hw/obj.XXXXXX) && \
+	  $(VERILATOR) $(VL_FLAGS) -j 2 -Mdir $$d --top-module aes_gcm_engine \
+	  -LDFLAGS -lcrypto $(HW_AES_RTL) $(CURDIR)/hw/tb/tb_aes_gcm.cpp -o tb_aes_gcm >$$d/verilate.log 2>&1 \
+	  || { tail -n 40 $$d/verilate.log; rm -rf $$d; exit 1; }; \
+	  mv -f $$d/tb_aes_gcm $@ && rm -rf $$d
 
 hw-tb: $(HW_GCM_TB)
 

@@ -10,8 +10,8 @@
 #define FTLS_HW_MAGIC 0xF715u
 #define FTLS_HW_VERSION_MAJOR 1u
 #define FTLS_HW_VERSION_MINOR 0u
-#define FTLS_HW_NUM_QUEUES 4u /* queue pairs (submission + completion ring each) */
-#define FTLS_HW_NUM_KEY_SLOTS 64u /* key slots */
+#define FTLS_HW_NUM_QUEUES 8u /* queue pairs (submission + completion ring each) */
+#define FTLS_HW_NUM_KEY_SLOTS 256u /* key slots (one per connection direction) */
 #define FTLS_HW_MAX_LEN 18432u /* largest descriptor length in bytes (2^14 + 2048) */
 #define FTLS_HW_MAX_RING_LOG2 12u /* largest ring: 2^12 entries */
 #define FTLS_HW_DESC_BYTES 64u /* submission descriptor size */

@@ -6,8 +6,8 @@ package ftls_regs_pkg;
   localparam logic [15:0] Magic = 16'hF715;
   localparam logic [7:0] VersionMajor = 8'd1;
   localparam logic [7:0] VersionMinor = 8'd0;
-  localparam int unsigned NumQueues = 4;  // queue pairs (submission + completion ring each)
-  localparam int unsigned NumKeySlots = 64;  // key slots
+  localparam int unsigned NumQueues = 8;  // queue pairs (submission + completion ring each)
+  localparam int unsigned NumKeySlots = 256;  // key slots (one per connection direction)
   localparam int unsigned MaxLen = 18432;  // largest descriptor length in bytes (2^14 + 2048)
   localparam int unsigned MaxRingLog2 = 12;  // largest ring: 2^12 entries
   localparam int unsigned DescBytes = 64;  // submission descriptor size
