@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "common/ct.h"
+#include "common/log.h"
 #include "ctrlplane/hs/hs_int.h"
 
 /* ---- the tables ---- */
@@ -235,6 +236,8 @@ static void fail(struct cp_hs *hs, enum ftls_err err)
 		err = FTLS_ERR_INTERNAL;   /* the engine's own limits: the peer gets internal_error */
 	hs->err = err;
 	alert = ftls_err_alert(err);
+	LOG_DEBUG("hs", "conn %u: %s (alert %s)", hs->conn_id, ftls_err_str(err),
+		  alert >= 0 ? ftls_alert_name(alert) : "none");
 	if (alert >= 0)
 		send_alert(hs, FTLS_ALERT_LEVEL_FATAL, (uint8_t)alert);
 	hs->closed = true;
@@ -295,6 +298,7 @@ static enum ftls_err on_message(struct cp_hs *hs, const uint8_t *msg, size_t len
 	}
 	if (d->align && !aligned)
 		return FTLS_ERR_UNEXPECTED_MESSAGE;
+	LOG_DEBUG("hs", "conn %u: %s (%zu bytes)", hs->conn_id, d->name, len);
 	if ((err = d->handle(hs, msg, len)))
 		return err;
 	if (hs->done)
