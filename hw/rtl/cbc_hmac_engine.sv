@@ -205,10 +205,9 @@ module cbc_hmac_engine
       logic [7:0]  b;
       j = {2'b0, fk_q, 4'(t)};
       b = feed_word[127 - 8 * t -: 8];
-      if (j < 19'd13) b = b;
-      else if (j < 19'd13 + {2'b0, n_q}) b = b;
-      else if (j == 19'd13 + {2'b0, n_q}) b = 8'h80;
-      else b = 8'h00;
+      // aad' and P[0..n) pass; then the 0x80 terminator; then zeros (or the bit length below).
+      if (j == 19'd13 + {2'b0, n_q}) b = 8'h80;
+      else if (j > 19'd13 + {2'b0, n_q}) b = 8'h00;
       if (j[18:6] == {2'b0, e_q} && j[5:3] == 3'b111) b = bitlen[63 - 8 * j[2:0] -: 8];
       feed_word[127 - 8 * t -: 8] = b;
     end
