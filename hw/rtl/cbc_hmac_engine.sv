@@ -22,8 +22,8 @@
 //   reads the last 18 words (a fixed window: MAC and padding always lie there) and compares MAC
 //   and padding bytes by position, accumulating an OR of differences. Every loop bound in open
 //   comes from job_len; the pad value only steers muxes.
-// - HMAC: ipad block, nblk inner blocks, opad block, one outer block: nblk + 3 compressions per
-//   record (keys are not kept between jobs). SHA cores: ShaRoundsPerClk rounds per clock (default
+// - HMAC: ipad block, opad block (its state kept for the end), nblk inner blocks, one outer
+//   block: nblk + 3 compressions per record (keys are not kept between jobs). SHA cores: ShaRoundsPerClk rounds per clock (default
 //   2: 33 clocks per SHA-256 block, 41 per SHA-1 block). AES: key expansion per job, 1 round per
 //   clock, 12 (AES-128) or 16 (AES-256) clocks per block including hand-over.
 // - Rates measured by hw/tb/cbc_tb.cpp on 16 KiB records, clocks per byte (seal / open):
@@ -216,7 +216,7 @@ module cbc_hmac_engine
   // ---------------------------------------------------------------------------------------------
   // Hash sequencer.
   logic [511:0] key_blk;
-  logic [255:0] chain_q, inner_q, mac_q;
+  logic [255:0] chain_q, inner_q, mac_q, opad_q;
   logic [511:0] outer_blk;
 
   assign key_blk   = {mac_key_q & (sha1_q ? {{160{1'b1}}, 224'b0} : {{256{1'b1}}, 128'b0}), 128'b0};
@@ -241,6 +241,7 @@ module cbc_hmac_engine
       end
       HOuter: begin
         sha_start = !hstart_q && sha_ready;
+        sha_chain = opad_q;
         sha_blk   = outer_blk;
       end
       default: ;
@@ -429,6 +430,7 @@ module cbc_hmac_engine
       hstart_q    <= 1'b0;
       chain_q     <= '0;
       inner_q     <= '0;
+      opad_q      <= '0;
       mac_q       <= '0;
       tailp_q     <= '0;
       tail_q      <= '0;
@@ -543,11 +545,12 @@ module cbc_hmac_engine
             unique case (hph_q)
               HIpad: begin
                 chain_q <= sha_state;
-                hph_q   <= HInner;
+                hph_q   <= HOpad;
               end
               HOpad: begin
-                chain_q <= sha_state;
-                hph_q   <= HOuter;
+                // The opad state is computed up front, while the SHA core would wait for data.
+                opad_q <= sha_state;
+                hph_q  <= HInner;
               end
               default: begin
                 mac_q <= sha_state;
@@ -561,7 +564,7 @@ module cbc_hmac_engine
           hblk_q  <= hblk_q + 11'd1;
           // Keep the chaining value after block e; the blocks after it change nothing.
           if (hblk_q == e_q) inner_q <= sha_state;
-          if (hblk_q + 11'd1 == nblk_q) hph_q <= HOpad;
+          if (hblk_q + 11'd1 == nblk_q) hph_q <= HOuter;
         end
         default: ;
       endcase
@@ -610,6 +613,7 @@ module cbc_hmac_engine
         mac_key_q <= '0;
         chain_q   <= '0;
         inner_q   <= '0;
+        opad_q    <= '0;
         mac_q     <= '0;
         tail_q    <= '0;
         tailp_q   <= '0;
