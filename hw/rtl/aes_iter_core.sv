@@ -151,7 +151,7 @@ module aes_iter_core (
   end
 
   assign key_ready_o = key_ready_q;
-  assign ready_o     = key_ready_q && !run_q && !done_q;
+  assign ready_o     = key_ready_q && !run_q;  // also on the done clock: back-to-back blocks
   assign done_o      = done_q;
   assign blk_o       = s_q;
 
