@@ -5,7 +5,9 @@
 # mix their objects), the binary moved into place; -O1 and --x-assign fast keep the build short.
 
 # The core: exactly the files ftls_engines.sv instantiates (update both together).
-HW_TOP_RTL := hw/gen/ftls_regs_pkg.sv $(HW_AES_RTL) hw/rtl/ftls_engines.sv hw/rtl/ftls_crypto_top.sv
+HW_TOP_RTL := hw/gen/ftls_regs_pkg.sv $(HW_AES_RTL) \
+	      $(filter-out hw/rtl/ftls_alg_pkg.sv,$(ENG_CHACHA_RTL) $(ENG_CBC_RTL)) \
+	      hw/rtl/ftls_engines.sv hw/rtl/ftls_crypto_top.sv
 FTLS_SIM   := $(O)/sim/ftls-sim
 
 $(FTLS_SIM): $(HW_TOP_RTL) sim/ftls_sim.cpp sim/ftls_sim_window.h hw/gen/ftls_regs.h hw/lint/ftls.vlt

@@ -40,13 +40,17 @@ module ftls_engines
 );
 
   // The engines of this build, in a fixed order.
-  localparam int unsigned NumEngines = 1;
+  localparam int unsigned NumEngines = 3;
   localparam int unsigned EngGcm = 0;
+  localparam int unsigned EngChacha = 1;
+  localparam int unsigned EngCbc = 2;
 
   // Engine index for an alg code; NumEngines when none serves it.
   function automatic int unsigned engine_of(input logic [3:0] alg);
     unique case (alg)
       AlgAes128Gcm, AlgAes256Gcm: return EngGcm;
+      AlgChaChaPoly: return EngChacha;
+      AlgAes128CbcSha1, AlgAes256CbcSha1, AlgAes128CbcSha256, AlgAes256CbcSha256: return EngCbc;
       default: return NumEngines;
     endcase
   endfunction
@@ -134,6 +138,32 @@ module ftls_engines
     .done_valid_o(e_done_valid[EngGcm]), .done_ready_i(e_done_ready[EngGcm]),
     .done_ok_o(e_done_ok[EngGcm]), .done_len_o(e_done_len[EngGcm]),
     .done_tag_o(e_done_tag[EngGcm])
+  );
+
+  chacha_poly_engine u_chacha (
+    .clk_i, .rst_ni,
+    .job_valid_i(e_job_valid[EngChacha]), .job_ready_o(e_job_ready[EngChacha]),
+    .job_open_i, .job_alg_i, .job_key_i, .job_mac_key_i, .job_nonce_i, .job_iv_i,
+    .job_aad_i, .job_aad_len_i, .job_tag_i, .job_len_i,
+    .in_valid_i(e_in_valid[EngChacha]), .in_ready_o(e_in_ready[EngChacha]), .in_data_i, .in_last_i,
+    .out_valid_o(e_out_valid[EngChacha]), .out_ready_i(e_out_ready[EngChacha]),
+    .out_data_o(e_out_data[EngChacha]), .out_last_o(e_out_last[EngChacha]),
+    .done_valid_o(e_done_valid[EngChacha]), .done_ready_i(e_done_ready[EngChacha]),
+    .done_ok_o(e_done_ok[EngChacha]), .done_len_o(e_done_len[EngChacha]),
+    .done_tag_o(e_done_tag[EngChacha])
+  );
+
+  cbc_hmac_engine u_cbc (
+    .clk_i, .rst_ni,
+    .job_valid_i(e_job_valid[EngCbc]), .job_ready_o(e_job_ready[EngCbc]),
+    .job_open_i, .job_alg_i, .job_key_i, .job_mac_key_i, .job_nonce_i, .job_iv_i,
+    .job_aad_i, .job_aad_len_i, .job_tag_i, .job_len_i,
+    .in_valid_i(e_in_valid[EngCbc]), .in_ready_o(e_in_ready[EngCbc]), .in_data_i, .in_last_i,
+    .out_valid_o(e_out_valid[EngCbc]), .out_ready_i(e_out_ready[EngCbc]),
+    .out_data_o(e_out_data[EngCbc]), .out_last_o(e_out_last[EngCbc]),
+    .done_valid_o(e_done_valid[EngCbc]), .done_ready_i(e_done_ready[EngCbc]),
+    .done_ok_o(e_done_ok[EngCbc]), .done_len_o(e_done_len[EngCbc]),
+    .done_tag_o(e_done_tag[EngCbc])
   );
 
 endmodule

@@ -2,13 +2,15 @@
 /*
  * The hardware crypto driver (common/crypto_hw.c) over a running ftls-sim, against the cpu
  * backend: AES-GCM records (TLS 1.3 and 1.2, 128- and 256-bit keys) sealed on sim and opened on
- * cpu and the reverse, byte-identical seals, lengths 0 .. 16 KiB + 256, bursts in order, and the
+ * cpu and the reverse, byte-identical seals, lengths 0 .. 16 KiB + 256, bursts in order; the same
+ * for ChaCha20-Poly1305 and AES-CBC + HMAC suites over fewer lengths; and the
  * failures: bad tag, short fragment, unknown slot, no room at dst, unsupported suite, deleted
  * slot, and the fpga backend without a card. Needs ftls-sim serving env FTLS_SIM_WINDOW; run by
  * sim/tests/check-sim.sh. Not for: the record layer (tests/unit/test_record*.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,6 +127,14 @@ static void fill_aad(struct ftls_crypto_op *op, uint16_t version, uint64_t seq, 
 	}
 }
 
+/* Fragment length for len plaintext bytes: explicit nonce/IV, ciphertext, tag or MAC + padding. */
+static size_t seal_len(const struct ftls_suite *s, size_t len)
+{
+	if (s->block_len)
+		return FTLS_CBC_IV_LEN + ((len + s->tag_len + 16) & ~(size_t)15);
+	return s->record_iv_len + len + 16;
+}
+
 /*
  * Seals lens[] on `from`, checks the seal is byte-identical on `ref`, opens on `to`.
  * Works in bursts of BURST records.
@@ -159,6 +169,7 @@ static void cross(uint16_t suite_id, struct ftls_crypto_dev *from, struct ftls_c
 			r->op.type = FTLS_OP_SEAL;
 			r->op.seq = seq;
 			fill_aad(&r->op, s->version, seq, len, len + expl + 16);
+			fill(r->op.iv, sizeof(r->op.iv));
 			r->op.src = r->pt;
 			r->op.src_len = (uint32_t)len;
 			r->op.dst = r->ct;
@@ -171,7 +182,7 @@ static void cross(uint16_t suite_id, struct ftls_crypto_dev *from, struct ftls_c
 			size_t len = lens[base + i];
 
 			assert_int_equal(r->op.status, FTLS_OK);
-			assert_int_equal(r->op.dst_len, len + expl + 16);
+			assert_int_equal(r->op.dst_len, seal_len(s, len));
 			/* The same record sealed by the other backend is the same bytes. */
 			r->op.slot = sl_ref;
 			r->op.dst = refct[i];
@@ -183,12 +194,13 @@ static void cross(uint16_t suite_id, struct ftls_crypto_dev *from, struct ftls_c
 			size_t len = lens[base + i];
 
 			assert_int_equal(r->op.status, FTLS_OK);
-			if (memcmp(refct[i], r->ct, len + expl + 16) != 0)
+			if (r->op.dst_len != seal_len(s, len) ||
+			    memcmp(refct[i], r->ct, seal_len(s, len)) != 0)
 				fail_msg("suite %04x len %zu: seals differ between backends", suite_id, len);
 			r->op.slot = sl_to;
 			r->op.type = FTLS_OP_OPEN;
 			r->op.src = r->ct;
-			r->op.src_len = (uint32_t)(len + expl + 16);
+			r->op.src_len = (uint32_t)seal_len(s, len);
 			r->op.dst = r->back;
 			r->op.dst_cap = MAXBUF;
 		}
@@ -242,6 +254,37 @@ static void test_seal_cpu_open_sim(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(gcm_suites) / sizeof(gcm_suites[0]); i++)
 		cross(gcm_suites[i], cpu, sim, lens, nlens);
+}
+
+/* ChaCha20-Poly1305 and CBC + HMAC suites, both directions, lengths 0..80 and the edges. */
+static void test_other_suites(void **state)
+{
+	static const uint16_t suites[] = {
+		FTLS_TLS_CHACHA20_POLY1305_SHA256, FTLS_ECDHE_RSA_CHACHA20_POLY1305,
+		FTLS_ECDHE_RSA_AES128_CBC_SHA, FTLS_ECDHE_RSA_AES256_CBC_SHA,
+		FTLS_ECDHE_RSA_AES128_CBC_SHA256, FTLS_RSA_AES256_CBC_SHA256,
+	};
+	static const size_t edges[] = { 255, 256, 1000, 4096, 16383, 16384, 16384 + 1 };
+	size_t few[96], n = 0;
+
+	(void)state;
+	for (size_t l = 0; l <= 80; l++)
+		few[n++] = l;
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		few[n++] = edges[i];
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		struct ftls_key_install ki;
+		uint32_t sl;
+
+		make_ki(&ki, suites[i], FTLS_DIR_TX);
+		if (ftls_crypto_sess_add(sim, &ki, &sl) == FTLS_ERR_UNSUPPORTED) {
+			printf("sim: suite %04x has no engine in this core: skipped\n", suites[i]);
+			continue;
+		}
+		ftls_crypto_sess_del(sim, sl);
+		cross(suites[i], sim, cpu, few, n);
+		cross(suites[i], cpu, sim, few, n);
+	}
 }
 
 /* One op through sim on qp 0, synchronously. */
@@ -437,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_slots_full),
 		cmocka_unit_test(test_seal_sim_open_cpu),
 		cmocka_unit_test(test_seal_cpu_open_sim),
+		cmocka_unit_test(test_other_suites),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
