@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   }
   unsigned seed = argc > 2 ? static_cast<unsigned>(std::strtoul(argv[2], nullptr, 0)) : 1;
   std::mt19937 rng(seed);
-  Verilated::commandArgs(1, argv);
+  Verilated::commandArgs(argc, argv);  // +verilator+ options pass through
   Vchacha_poly_engine m;
   m.clk_i = 0;
   reset(m);
