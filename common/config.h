@@ -21,12 +21,17 @@ enum ftls_cfg_responder { FTLS_RESP_ECHO = 0, FTLS_RESP_HTTP };
 enum ftls_cfg_sni_policy { FTLS_SNI_DEFAULT = 0, FTLS_SNI_REJECT };
 enum ftls_cfg_version { FTLS_CFG_TLS12 = 0, FTLS_CFG_TLS13 };
 enum ftls_cfg_backend { FTLS_BACKEND_CPU = 0, FTLS_BACKEND_SIM, FTLS_BACKEND_FPGA };
-enum ftls_cfg_log_level { FTLS_CFG_LOG_ERR = 0, FTLS_CFG_LOG_WARN, FTLS_CFG_LOG_INFO, FTLS_CFG_LOG_DEBUG };
+enum ftls_cfg_log_level {
+	FTLS_CFG_LOG_ERR = 0,
+	FTLS_CFG_LOG_WARN,
+	FTLS_CFG_LOG_INFO,
+	FTLS_CFG_LOG_DEBUG,
+};
 
 enum { FTLS_CFG_MAX_LIST = 16 };
 
 struct ftls_cfg_chain {
-	char *cert;                 /* PEM chain, leaf first (relative to the config file's directory) */
+	char *cert;                 /* PEM chain, leaf first (relative to the config's directory) */
 	char *key;                  /* PEM private key */
 };
 

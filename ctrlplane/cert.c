@@ -124,7 +124,8 @@ static enum ftls_err encode_chain(struct cp_chain *ch)
 		X509 *x = sk_X509_value(ch->certs, i);
 		int l = i2d_X509(x, NULL);
 		uint8_t *p;
-		if ((err = ftls_buf_put_u24(&b, (uint32_t)l)) || (err = ftls_buf_reserve(&b, (size_t)l, &p)))
+		if ((err = ftls_buf_put_u24(&b, (uint32_t)l)) ||
+		    (err = ftls_buf_reserve(&b, (size_t)l, &p)))
 			return err;
 		if (i2d_X509(x, &p) != l)
 			return FTLS_ERR_CONFIG;
@@ -200,8 +201,8 @@ static void ossl_reason(char *buf, size_t len)
 	ERR_clear_error();
 }
 
-enum ftls_err cp_certs_load_chain(struct cp_certs *c, struct cp_cert_set *set, const char *cert_file,
-				  const char *key_file, char *msg, size_t mlen)
+enum ftls_err cp_certs_load_chain(struct cp_certs *c, struct cp_cert_set *set,
+				  const char *cert_file, const char *key_file, char *msg, size_t mlen)
 {
 	STACK_OF(X509) *certs = sk_X509_new_null();
 	EVP_PKEY *key = NULL;
@@ -241,7 +242,8 @@ enum ftls_err cp_certs_load_chain(struct cp_certs *c, struct cp_cert_set *set, c
 	}
 	type = key_type_of(key, &bits);
 	if (!type) {
-		snprintf(msg, mlen, "%s: unsupported key type (RSA, ECDSA P-256/P-384, Ed25519)", key_file);
+		snprintf(msg, mlen, "%s: unsupported key type (RSA, ECDSA P-256/P-384, Ed25519)",
+			 key_file);
 		goto fail;
 	}
 	if (type == CP_KEY_RSA && (bits < 2048 || bits > 4096)) {
@@ -250,7 +252,8 @@ enum ftls_err cp_certs_load_chain(struct cp_certs *c, struct cp_cert_set *set, c
 	}
 	if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs, 0)), key) != 1) {
 		ERR_clear_error();
-		snprintf(msg, mlen, "%s: private key does not match certificate %s", key_file, cert_file);
+		snprintf(msg, mlen, "%s: private key does not match certificate %s", key_file,
+			 cert_file);
 		goto fail;
 	}
 	if ((err = cp_certs_add_chain(c, set, key, certs))) {
@@ -294,15 +297,17 @@ const struct cp_cert_set *cp_certs_lookup(const struct cp_certs *c, const uint8_
 			for (unsigned s = 0; s < c->nb_sets; s++)
 				for (unsigned i = 0; i < c->sets[s].nb_names; i++) {
 					const char *p = c->sets[s].names[i];
-					if (p[0] == '*' && p[1] == '.' && name_eq(p + 1, dot, rest)) {
+					if (p[0] == '*' && p[1] == '.' &&
+					    name_eq(p + 1, dot, rest)) {
 						*matched = true;
 						return &c->sets[s];
 					}
 				}
 		}
 	}
-	return c->default_set >= 0 && (unsigned)c->default_set < c->nb_sets ? &c->sets[c->default_set]
-									     : NULL;
+	if (c->default_set >= 0 && (unsigned)c->default_set < c->nb_sets)
+		return &c->sets[c->default_set];
+	return NULL;
 }
 
 void cp_certs_free(struct cp_certs *c)

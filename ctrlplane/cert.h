@@ -36,7 +36,7 @@ struct cp_chain {
 	uint8_t *cert_msg;           /* TLS 1.3 Certificate body: context<0> + certificate_list */
 	size_t cert_msg_len;
 	char *cert_file, *key_file;  /* for messages */
-	uint16_t cert_sig;           /* the scheme the leaf is signed with (0: not a TLS 1.3 scheme) */
+	uint16_t cert_sig;           /* the scheme the leaf is signed with (0: none we know) */
 };
 
 /* The chains that serve one set of names. */

@@ -35,7 +35,7 @@ struct cp_listener {
 	unsigned nb_versions;
 	uint16_t suites[CP_MAX_SUITES];     /* server preference order */
 	unsigned nb_suites;
-	uint16_t groups[CP_MAX_GROUPS];     /* server preference; advertised in EncryptedExtensions */
+	uint16_t groups[CP_MAX_GROUPS];     /* server preference; sent in EncryptedExtensions */
 	unsigned nb_groups;
 	char alpn[CP_MAX_ALPN][CP_ALPN_MAX_LEN + 1]; /* server preference */
 	unsigned nb_alpn;
@@ -49,12 +49,12 @@ struct cp_listener {
 
 enum cp_hs_ev_type {
 	CP_HS_EV_SEND = 1,          /* data: TLS records, send as they are */
-	CP_HS_EV_SEND_PROTECTED,    /* data: plaintext of content_type to seal with the current TX key */
+	CP_HS_EV_SEND_PROTECTED,    /* data: content_type plaintext to seal under the TX key */
 	CP_HS_EV_KEY_INSTALL,       /* ki: traffic keys for one direction */
 	CP_HS_EV_DONE,              /* handshake complete; application data may flow */
-	CP_HS_EV_ALERT_SENT,        /* alert: we sent this alert (its record is in an earlier event) */
+	CP_HS_EV_ALERT_SENT,        /* alert: we sent this one (its record is an earlier event) */
 	CP_HS_EV_ALERT_RECEIVED,    /* alert: the peer sent this alert */
-	CP_HS_EV_CLOSED,            /* nothing more will come; close after sending what was queued */
+	CP_HS_EV_CLOSED,            /* nothing more comes; close after sending what is queued */
 };
 
 struct cp_hs_event {

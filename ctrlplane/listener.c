@@ -33,22 +33,25 @@ enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls
 		const struct ftls_cfg_certset *cs = &lc->certificates[s];
 		struct cp_cert_set *set = cp_certs_new_set(certs);
 		if (!set) {
-			snprintf(err, err_len, "%s: listener %s: too many certificate sets", cfg->path, lc->name);
+			snprintf(err, err_len, "%s: listener %s: too many certificate sets", cfg->path,
+				 lc->name);
 			goto fail;
 		}
 		if (cs->is_default)
 			certs->default_set = (int)s;
 		for (unsigned n = 0; n < cs->names_count; n++)
 			if ((e = cp_certs_add_name(set, cs->names[n]))) {
-				snprintf(err, err_len, "%s: listener %s: bad SNI name '%s'", cfg->path, lc->name,
-					 cs->names[n]);
+				snprintf(err, err_len, "%s: listener %s: bad SNI name '%s'", cfg->path,
+					 lc->name, cs->names[n]);
 				goto fail;
 			}
 		for (unsigned c = 0; c < cs->chains_count; c++) {
 			ftls_config_path(cfg, cs->chains[c].cert, cert_path, sizeof(cert_path));
 			ftls_config_path(cfg, cs->chains[c].key, key_path, sizeof(key_path));
-			if ((e = cp_certs_load_chain(certs, set, cert_path, key_path, msg, sizeof(msg)))) {
-				snprintf(err, err_len, "%s: listener %s: %s", cfg->path, lc->name, msg);
+			e = cp_certs_load_chain(certs, set, cert_path, key_path, msg, sizeof(msg));
+			if (e) {
+				snprintf(err, err_len, "%s: listener %s: %s", cfg->path, lc->name,
+					 msg);
 				goto fail;
 			}
 		}

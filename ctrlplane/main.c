@@ -14,7 +14,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ftls-ctrlplane --standalone --config FILE [--log-level err|warn|info|debug]\n"
+	fprintf(f, "usage: ftls-ctrlplane --standalone --config FILE"
+		   " [--log-level err|warn|info|debug]\n"
 		   "       ftls-ctrlplane --check-config FILE\n");
 }
 
@@ -46,8 +47,8 @@ int main(int argc, char **argv)
 	}
 	if (!config || optind != argc || (!standalone && !check_only)) {
 		if (config && !standalone && !check_only)
-			fprintf(stderr, "ftls-ctrlplane: only --standalone mode exists until the dataplane "
-					"lands\n");
+			fprintf(stderr, "ftls-ctrlplane: only --standalone mode exists until the "
+					"dataplane lands\n");
 		usage(stderr);
 		return 2;
 	}
@@ -76,7 +77,8 @@ int main(int argc, char **argv)
 	if (cfg->logging && cfg->logging->file) {
 		logf = fopen(cfg->logging->file, "a");
 		if (!logf) {
-			fprintf(stderr, "ftls-ctrlplane: cannot open log file %s\n", cfg->logging->file);
+			fprintf(stderr, "ftls-ctrlplane: cannot open log file %s\n",
+				cfg->logging->file);
 			ftls_config_free(cfg);
 			return 2;
 		}
@@ -88,7 +90,8 @@ int main(int argc, char **argv)
 		ftls_log_set_file(NULL);
 		fclose(logf);
 		if (rc)   /* the reason is in the log file; say where */
-			fprintf(stderr, "ftls-ctrlplane: stopped with errors, see %s\n", cfg->logging->file);
+			fprintf(stderr, "ftls-ctrlplane: stopped with errors, see %s\n",
+				cfg->logging->file);
 	}
 	ftls_config_free(cfg);
 	return rc;

@@ -13,7 +13,8 @@ static const char root_body[] = "ftls standalone\n";
 static const char not_found[] = "not found\n";
 static const char bad_request[] = "bad request\n";
 
-static void respond(struct cp_resp *r, int status, const char *reason, uint64_t len, const char *fixed)
+static void respond(struct cp_resp *r, int status, const char *reason, uint64_t len,
+		    const char *fixed)
 {
 	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
 				       "HTTP/1.1 %d %s\r\nContent-Length: %llu\r\n"
@@ -106,7 +107,8 @@ static bool handle_request(struct cp_resp *r, size_t end)
 	return true;
 }
 
-bool cp_resp_input(struct cp_resp *r, const uint8_t *p, size_t n, uint8_t *echo_out, size_t *echo_len)
+bool cp_resp_input(struct cp_resp *r, const uint8_t *p, size_t n, uint8_t *echo_out,
+		   size_t *echo_len)
 {
 	*echo_len = 0;
 	if (r->kind == FTLS_RESP_ECHO) {
@@ -130,7 +132,7 @@ bool cp_resp_input(struct cp_resp *r, const uint8_t *p, size_t n, uint8_t *echo_
 			continue;
 		}
 		if (r->head_len || r->out_left || r->fixed_len)
-			return false;   /* pipelining: one request at a time is all this responder does */
+			return false;   /* pipelining: this responder takes one request at a time */
 		size_t k = CP_HTTP_REQ_MAX - r->req_len;
 		if (k == 0)
 			return false;
@@ -180,7 +182,9 @@ size_t cp_resp_output(struct cp_resp *r, uint8_t *out, size_t cap)
 		n += k;
 	}
 	if (r->fixed && r->fixed_off < r->fixed_len && n < cap) {
-		size_t k = r->fixed_len - r->fixed_off < cap - n ? r->fixed_len - r->fixed_off : cap - n;
+		size_t k = r->fixed_len - r->fixed_off;
+		if (k > cap - n)
+			k = cap - n;
 		memcpy(out + n, r->fixed + r->fixed_off, k);
 		r->fixed_off += k;
 		n += k;
@@ -191,8 +195,8 @@ size_t cp_resp_output(struct cp_resp *r, uint8_t *out, size_t cap)
 		r->out_left -= k;
 		n += k;
 	}
-	if (r->head_off == r->head_len && (!r->fixed || r->fixed_off == r->fixed_len) && !r->out_left &&
-	    r->head_len) {
+	if (r->head_len && r->head_off == r->head_len &&
+	    (!r->fixed || r->fixed_off == r->fixed_len) && !r->out_left) {
 		/* Response complete. */
 		r->head_len = r->head_off = 0;
 		r->fixed = NULL;

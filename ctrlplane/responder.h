@@ -34,7 +34,8 @@ struct cp_resp {
 };
 
 /* Takes plaintext from the client. Returns false on a request it cannot parse (close). */
-bool cp_resp_input(struct cp_resp *r, const uint8_t *p, size_t n, uint8_t *echo_out, size_t *echo_len);
+bool cp_resp_input(struct cp_resp *r, const uint8_t *p, size_t n, uint8_t *echo_out,
+		   size_t *echo_len);
 /* Produces up to cap bytes of response; returns how many (0: nothing pending). */
 size_t cp_resp_output(struct cp_resp *r, uint8_t *out, size_t cap);
 /* True when the responder has nothing more to send and the connection should close. */

@@ -149,7 +149,8 @@ static int seal_out(struct conn *c, uint8_t type, const uint8_t *p, size_t n)
 	size_t max = cp_hs_peer_max_plain(c->hs), rl;
 	do {
 		size_t k = n < max ? n : max;
-		if (ftls_rec_seal(&c->tx, type, p, k, sealed, sizeof(sealed), &rl) || wbuf_put(c, sealed, rl))
+		if (ftls_rec_seal(&c->tx, type, p, k, sealed, sizeof(sealed), &rl) ||
+		    wbuf_put(c, sealed, rl))
 			return -1;
 		p += k;
 		n -= k;
@@ -174,23 +175,25 @@ static int pump_events(struct conn *c)
 				rc = -1;
 			break;
 		case CP_HS_EV_KEY_INSTALL:
-			if (ftls_rec_dir_install(ev.ki.dir == FTLS_DIR_TX ? &c->tx : &c->rx, dev, 0, &ev.ki))
+			if (ftls_rec_dir_install(ev.ki.dir == FTLS_DIR_TX ? &c->tx : &c->rx, dev, 0,
+						 &ev.ki))
 				rc = -1;
 			ftls_wipe(&ev.ki, sizeof(ev.ki));
 			break;
 		case CP_HS_EV_DONE:
 			c->established = true;
-			LOG_DEBUG("standalone", "conn %d: handshake done (%s, suite 0x%04x, alpn %s)", c->fd,
-				  ftls_group_name(cp_hs_group(c->hs)), cp_hs_suite(c->hs),
+			LOG_DEBUG("standalone", "conn %d: handshake done (%s, suite 0x%04x, alpn %s)",
+				  c->fd, ftls_group_name(cp_hs_group(c->hs)), cp_hs_suite(c->hs),
 				  cp_hs_alpn(c->hs) ? cp_hs_alpn(c->hs) : "-");
 			break;
 		case CP_HS_EV_ALERT_SENT:
-			FTLS_LOG(ev.alert == FTLS_ALERT_CLOSE_NOTIFY ? FTLS_LOG_DEBUG : FTLS_LOG_INFO, "standalone",
-				 "conn %d: sent alert %s (%s)", c->fd, ftls_alert_name(ev.alert),
+			FTLS_LOG(ev.alert == FTLS_ALERT_CLOSE_NOTIFY ? FTLS_LOG_DEBUG : FTLS_LOG_INFO,
+				 "standalone", "conn %d: sent alert %s (%s)", c->fd, ftls_alert_name(ev.alert),
 				 ftls_err_str(cp_hs_error(c->hs)));
 			break;
 		case CP_HS_EV_ALERT_RECEIVED:
-			LOG_DEBUG("standalone", "conn %d: peer alert %s", c->fd, ftls_alert_name(ev.alert));
+			LOG_DEBUG("standalone", "conn %d: peer alert %s", c->fd,
+				  ftls_alert_name(ev.alert));
 			break;
 		case CP_HS_EV_CLOSED:
 			c->closing = true;
@@ -308,7 +311,7 @@ static int on_readable(struct conn *c)
 			if (e == FTLS_ERR_AGAIN)
 				break;
 			if (e) {
-				/* A header nobody can parse: the engine says so in its own words. */
+				/* A header nobody can parse: the engine sends the alert. */
 				cp_hs_abort(c->hs, e);
 				if (pump_events(c))
 					return -1;
@@ -412,7 +415,8 @@ static int open_listener(struct lsn *l)
 		a6->sin6_port = htons(l->cfg->port);
 		sl = sizeof(*a6);
 	} else {
-		LOG_ERR("standalone", "listener %s: bad address '%s'", l->cfg->name, l->cfg->address);
+		LOG_ERR("standalone", "listener %s: bad address '%s'", l->cfg->name,
+			l->cfg->address);
 		return -1;
 	}
 	l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -428,7 +432,8 @@ static int open_listener(struct lsn *l)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, l->fd, &e))
 		return -1;
 	LOG_INFO("standalone", "listener %s: listening on %s:%u (%s responder)", l->cfg->name,
-		 l->cfg->address, l->cfg->port, l->cfg->responder == FTLS_RESP_HTTP ? "http" : "echo");
+		 l->cfg->address, l->cfg->port,
+		 l->cfg->responder == FTLS_RESP_HTTP ? "http" : "echo");
 	return 0;
 }
 

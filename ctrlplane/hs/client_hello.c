@@ -259,7 +259,7 @@ enum ftls_err cp_ch_parse(struct cp_ch *ch, const uint8_t *msg, size_t len)
 		    (err = ftls_buf_get_vec16(&exts, &body)))
 			return err;
 		if (ch->has_psk)
-			return FTLS_ERR_ILLEGAL_PARAMETER;   /* §4.2.11: pre_shared_key comes last */
+			return FTLS_ERR_ILLEGAL_PARAMETER;   /* §4.2.11: pre_shared_key last */
 		for (unsigned i = 0; i < nb_types; i++)
 			if (types[i] == type)
 				return FTLS_ERR_ILLEGAL_PARAMETER;   /* §4.2: no duplicates */
@@ -292,7 +292,7 @@ static bool list_has(struct ftls_buf list, uint16_t v)
 static enum ftls_err choose_version(struct cp_hs *hs, const struct cp_ch *ch)
 {
 	if (!ch->has_versions)
-		return FTLS_ERR_PROTOCOL_VERSION;   /* a TLS 1.2 client: TLS 1.2 arrives next issue */
+		return FTLS_ERR_PROTOCOL_VERSION;   /* a TLS 1.2 client: 1.2 comes next issue */
 	for (unsigned i = 0; i < hs->l->nb_versions; i++)
 		if (hs->l->versions[i] == FTLS_V_TLS13 && list_has(ch->versions, FTLS_V_TLS13)) {
 			hs->version = FTLS_V_TLS13;
@@ -374,9 +374,11 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 		memcpy(hs->sni, ch->sni, ch->sni_len);
 		hs->sni[ch->sni_len] = 0;
 	}
-	/* §4.2.3: prefer a chain whose certificate signature the client accepts (signature_algorithms_cert,
-	 * else signature_algorithms); failing that, any chain whose key can sign for it. */
-	const struct ftls_buf *cert_algs = ch->has_sig_algs_cert ? &ch->sig_algs_cert : &ch->sig_algs;
+	/* §4.2.3: prefer a chain whose certificate signature the client accepts
+	 * (signature_algorithms_cert, else signature_algorithms); failing that, any chain whose key
+	 * can sign for it. */
+	const struct ftls_buf *cert_algs =
+		ch->has_sig_algs_cert ? &ch->sig_algs_cert : &ch->sig_algs;
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < set->nb_chains; i++) {
 			const struct cp_chain *c = &set->chains[i];
@@ -387,8 +389,8 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 				return FTLS_OK;
 			}
 		}
-	/* The client only offers schemes TLS 1.3 forbids for CertificateVerify (PKCS#1 v1.5, SHA-1):
-	 * it could talk to us, just not securely enough. */
+	/* The client only offers schemes TLS 1.3 forbids for CertificateVerify (PKCS#1 v1.5,
+	 * SHA-1): it could talk to us, just not securely enough. */
 	for (unsigned i = 0; i < sizeof(legacy_schemes) / sizeof(legacy_schemes[0]); i++)
 		if (list_has(ch->sig_algs, legacy_schemes[i]))
 			return FTLS_ERR_INSUFFICIENT_SECURITY;
@@ -404,7 +406,8 @@ static enum ftls_err choose_alpn(struct cp_hs *hs, const struct cp_ch *ch)
 		size_t n = strlen(hs->l->alpn[i]);
 		struct ftls_buf list = ch->alpn, p;
 		while (ftls_buf_get_vec8(&list, &p) == FTLS_OK)
-			if (ftls_buf_remaining(&p) == n && memcmp(ftls_buf_cur(&p), hs->l->alpn[i], n) == 0) {
+			if (ftls_buf_remaining(&p) == n &&
+			    memcmp(ftls_buf_cur(&p), hs->l->alpn[i], n) == 0) {
 				hs->alpn_idx = (int)i;
 				return FTLS_OK;
 			}

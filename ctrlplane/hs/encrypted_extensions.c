@@ -35,15 +35,17 @@ enum ftls_err cp_ee_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 	}
 	if (hs->peer_rsl &&
 	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_RECORD_SIZE_LIMIT)) ||
-	     (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u16(&b, OUR_RECORD_SIZE_LIMIT))))
+	     (err = ftls_buf_put_u16(&b, 2)) ||
+	     (err = ftls_buf_put_u16(&b, OUR_RECORD_SIZE_LIMIT))))
 		return err;
 	if (hs->sni_ack &&
 	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_SERVER_NAME)) || (err = ftls_buf_put_u16(&b, 0))))
 		return err;
 	if (hs->alpn_idx >= 0) {
 		const char *p = hs->l->alpn[hs->alpn_idx];
-		if ((err = ftls_buf_put_u16(&b, FTLS_EXT_ALPN)) || (err = ftls_buf_vec_open(&b, 2, &e)) ||
-		    (err = ftls_buf_vec_open(&b, 2, &l)) || (err = ftls_buf_put_vec(&b, 1, p, strlen(p))) ||
+		if ((err = ftls_buf_put_u16(&b, FTLS_EXT_ALPN)) ||
+		    (err = ftls_buf_vec_open(&b, 2, &e)) || (err = ftls_buf_vec_open(&b, 2, &l)) ||
+		    (err = ftls_buf_put_vec(&b, 1, p, strlen(p))) ||
 		    (err = ftls_buf_vec_close(&b, &l)) || (err = ftls_buf_vec_close(&b, &e)))
 			return err;
 	}

@@ -162,8 +162,9 @@ enum ftls_err cp_hs_flush(struct cp_hs *hs)
 		size_t n = hs->wlen - off < frag ? hs->wlen - off : frag, rl;
 		if (hs->ocap - ALERT_RESERVE < hs->olen)
 			return FTLS_ERR_FULL;
-		if ((err = ftls_rec_seal(&hs->tx, FTLS_CT_HANDSHAKE, hs->wmsg + off, n, hs->out + hs->olen,
-					 hs->ocap - ALERT_RESERVE - hs->olen, &rl)) ||
+		size_t room = hs->ocap - ALERT_RESERVE - hs->olen;
+		if ((err = ftls_rec_seal(&hs->tx, FTLS_CT_HANDSHAKE, hs->wmsg + off, n,
+					 hs->out + hs->olen, room, &rl)) ||
 		    (err = push_send(hs, hs->out + hs->olen, rl)))
 			return err;
 		hs->olen += rl;
@@ -233,7 +234,7 @@ static void fail(struct cp_hs *hs, enum ftls_err err)
 	if (hs->err || hs->closed)
 		return;
 	if (err == FTLS_ERR_AGAIN || err == FTLS_ERR_FULL)
-		err = FTLS_ERR_INTERNAL;   /* the engine's own limits: the peer gets internal_error */
+		err = FTLS_ERR_INTERNAL;   /* the engine's own limits: internal_error */
 	hs->err = err;
 	alert = ftls_err_alert(err);
 	LOG_DEBUG("hs", "conn %u: %s (alert %s)", hs->conn_id, ftls_err_str(err),
@@ -314,7 +315,7 @@ static enum ftls_err on_handshake_bytes(struct cp_hs *hs, const uint8_t *p, size
 	enum ftls_err err;
 
 	if (n == 0)
-		return FTLS_ERR_UNEXPECTED_MESSAGE;   /* §5.1: no zero-length handshake fragments */
+		return FTLS_ERR_UNEXPECTED_MESSAGE;   /* §5.1: no empty handshake fragments */
 	if (hs->rlen + n > hs->rcap) {
 		size_t cap = hs->rlen + n < 1024 ? 1024 : hs->rlen + n;
 		uint8_t *nb = realloc(hs->rbuf, cap);
@@ -349,7 +350,7 @@ static enum ftls_err on_alert(struct cp_hs *hs, const uint8_t *p, size_t n)
 	if (n != 2)
 		return FTLS_ERR_DECODE;
 	if (hs->rlen)
-		return FTLS_ERR_UNEXPECTED_MESSAGE;   /* §5.1: not between fragments of a message */
+		return FTLS_ERR_UNEXPECTED_MESSAGE;   /* §5.1: not inside a fragmented message */
 	ev.alert = p[1];
 	hs->err = p[1] == FTLS_ALERT_CLOSE_NOTIFY ? FTLS_ERR_CLOSED : FTLS_ERR_PEER_ALERT;
 	(void)push_event(hs, &ev, true);
@@ -365,7 +366,9 @@ static enum ftls_err on_alert(struct cp_hs *hs, const uint8_t *p, size_t n)
 static enum ftls_err skip_early(struct cp_hs *hs, size_t n)
 {
 	hs->early_skipped += n;
-	return hs->early_skipped > 4 * FTLS_REC13_MAX_CIPHER ? FTLS_ERR_UNEXPECTED_MESSAGE : FTLS_OK;
+	if (hs->early_skipped > 4 * FTLS_REC13_MAX_CIPHER)
+		return FTLS_ERR_UNEXPECTED_MESSAGE;
+	return FTLS_OK;
 }
 
 static enum ftls_err on_record(struct cp_hs *hs, const uint8_t *rec, size_t len)
@@ -402,7 +405,7 @@ static enum ftls_err on_record(struct cp_hs *hs, const uint8_t *rec, size_t len)
 		uint64_t seq = hs->rx.seq;
 		err = ftls_rec_open(&hs->rx, rec, len, scratch, sizeof(scratch), &itype, &plen);
 		if (err == FTLS_ERR_BAD_RECORD_MAC && hs->early_data) {
-			hs->rx.seq = seq;   /* a skipped 0-RTT record is not one of the handshake's */
+			hs->rx.seq = seq;   /* a skipped 0-RTT record is not the handshake's */
 			return skip_early(hs, blen);
 		}
 		if (err)
@@ -435,7 +438,7 @@ static void begin_round(struct cp_hs *hs)
 		return;   /* the caller has not drained: keep appending */
 	hs->olen = 0;
 	if (hs->done && hs->wcap) {
-		/* Handshake over: trade the flight buffers for a small one for post-handshake output. */
+		/* Handshake over: trade the flight buffers for a small post-handshake one. */
 		uint8_t *small = malloc(POST_OUT);
 		if (small) {
 			free(hs->wmsg);
@@ -603,7 +606,8 @@ struct cp_hs *cp_hs_new(const struct cp_listener *l, uint32_t conn_id)
 	hs->l = l;
 	hs->conn_id = conn_id;
 	hs->alpn_idx = -1;
-	/* One flight: ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished. */
+	/* One flight: ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
+	 * Finished. */
 	hs->wcap = 2048 + 2 * CP_ALPN_MAX_LEN + (l->certs ? l->certs->max_cert_msg : 0);
 	/* Records of at least 63 bytes of plaintext each (record_size_limit >= 64, RFC 8449). */
 	hs->ocap = hs->wcap + (hs->wcap / 63 + 4) * (FTLS_REC_HDR_LEN + 1 + FTLS_AEAD_TAG_LEN) +

@@ -25,7 +25,8 @@ enum ftls_err cp_fin_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 	    (err = cp_hs_flush(hs)))
 		goto out;
 	/* §7.1: master secret; application secrets over ClientHello..server Finished. */
-	if ((err = cp_ks_next_stage(hs->md, hs->stage, NULL, 0)) || (err = cp_tr_hash(&hs->tr, hash)) ||
+	if ((err = cp_ks_next_stage(hs->md, hs->stage, NULL, 0)) ||
+	    (err = cp_tr_hash(&hs->tr, hash)) ||
 	    (err = cp_ks_derive(hs->md, hs->stage, "c ap traffic", hash, hs->c_ap)) ||
 	    (err = cp_ks_derive(hs->md, hs->stage, "s ap traffic", hash, hs->s_ap)))
 		goto out;

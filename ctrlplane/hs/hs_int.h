@@ -75,7 +75,8 @@ struct cp_hs {
 	const struct cp_listener *l;
 	uint32_t conn_id;
 	enum ftls_err err;
-	bool done, closed, keys_out;        /* keys_out: application keys handed to the record owner */
+	bool done, closed;
+	bool keys_out;                      /* application keys handed to the record owner */
 	uint32_t flags;
 	uint8_t pos;                        /* index into the shape's sequence */
 	uint8_t nb_ch;                      /* ClientHellos seen */
@@ -104,7 +105,7 @@ struct cp_hs {
 	uint8_t stage[CP_HASH_MAX];         /* early, then handshake, then master secret */
 	uint8_t c_hs[CP_HASH_MAX], s_hs[CP_HASH_MAX];
 	uint8_t c_ap[CP_HASH_MAX], s_ap[CP_HASH_MAX];
-	uint8_t shared[CP_HASH_MAX + 64];   /* (EC)DHE shared secret between ClientHello and ServerHello */
+	uint8_t shared[CP_HASH_MAX + 64];   /* (EC)DHE output, from ClientHello to ServerHello */
 	size_t shared_len;
 	uint8_t server_share[160];          /* our key_share, encoded */
 	size_t server_share_len;
@@ -139,7 +140,8 @@ enum ftls_err cp_hs_flush(struct cp_hs *hs) FTLS_MUST_CHECK;
  * middlebox compatibility mode by sending a session id (RFC 8446 §D.4). */
 enum ftls_err cp_hs_compat_ccs(struct cp_hs *hs) FTLS_MUST_CHECK;
 /* Installs keys for a direction of the engine's own record layer. */
-enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir, const uint8_t *secret) FTLS_MUST_CHECK;
+enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir,
+			    const uint8_t *secret) FTLS_MUST_CHECK;
 /* Queues an event (KEY_INSTALL, DONE ...). */
 enum ftls_err cp_hs_event(struct cp_hs *hs, const struct cp_hs_event *ev) FTLS_MUST_CHECK;
 /* Queues data as a protected-send event (post-handshake). */
@@ -150,9 +152,9 @@ enum ftls_err cp_hs_send_protected(struct cp_hs *hs, uint8_t content_type, const
 struct cp_kex;
 const struct cp_kex *cp_kex_find(uint16_t group);
 /* Our share for the peer's: writes our public key to pub and the shared secret to shared. */
-enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer, size_t peer_len,
-			 uint8_t *pub, size_t pub_cap, size_t *pub_len, uint8_t *shared,
-			 size_t shared_cap, size_t *shared_len) FTLS_MUST_CHECK;
+enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer,
+			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
+			 uint8_t *shared, size_t shared_cap, size_t *shared_len) FTLS_MUST_CHECK;
 
 /* Message handlers: peer messages get (msg, len) with the header; ours get (NULL, 0). */
 enum ftls_err cp_ch_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;

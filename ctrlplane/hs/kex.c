@@ -72,9 +72,9 @@ static enum ftls_err peer_key(const struct cp_kex *k, EVP_PKEY *ours, const uint
 	return FTLS_OK;
 }
 
-enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer, size_t peer_len,
-			 uint8_t *pub, size_t pub_cap, size_t *pub_len, uint8_t *shared,
-			 size_t shared_cap, size_t *shared_len)
+enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer,
+			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
+			 uint8_t *shared, size_t shared_cap, size_t *shared_len)
 {
 	EVP_PKEY *ours = NULL, *theirs = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
@@ -113,7 +113,7 @@ enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t
 	}
 	*shared_len = shared_cap;
 	if (EVP_PKEY_derive(ctx, shared, shared_len) != 1 || *shared_len != k->secret_len) {
-		/* x25519 with a small-order point yields all zeros, which libcrypto refuses (§7.4.2). */
+		/* A small-order x25519 point yields zeros; libcrypto refuses them (§7.4.2). */
 		err = FTLS_ERR_ILLEGAL_PARAMETER;
 		goto out;
 	}

@@ -46,8 +46,8 @@ enum ftls_err cp_ks_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_l
 enum ftls_err cp_ks_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
 				 const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
 {
-	/* HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + label, opaque context<0..255>,
-	 * then HKDF-Expand's counter byte; T(i) = HMAC(secret, T(i-1) | info | i). */
+	/* HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + label,
+	 * opaque context<0..255>; then HKDF-Expand's T(i) = HMAC(secret, T(i-1) | info | i). */
 	uint8_t info[2 + 1 + 255 + 1 + 255 + 1 + CP_HASH_MAX];
 	uint8_t t[CP_HASH_MAX];
 	struct ftls_buf b;
@@ -74,7 +74,8 @@ enum ftls_err cp_ks_expand_label(const EVP_MD *md, const uint8_t *secret, const 
 		memcpy(in, t, tlen);
 		memcpy(in + tlen, info, info_len);
 		in[tlen + info_len] = i;
-		if (!HMAC(md, secret, (int)hlen, in, tlen + info_len + 1, t, &olen) || olen != hlen) {
+		if (!HMAC(md, secret, (int)hlen, in, tlen + info_len + 1, t, &olen) ||
+		    olen != hlen) {
 			ftls_wipe(in, sizeof(in));
 			ftls_wipe(t, sizeof(t));
 			return FTLS_ERR_INTERNAL;

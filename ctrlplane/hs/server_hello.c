@@ -12,11 +12,12 @@
 
 /* SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest (§4.1.3). */
 static const uint8_t hrr_random[FTLS_RANDOM_LEN] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+	0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+	0x33, 0x9c,
 };
 
-/* §4.1.3: the last 8 bytes of a TLS 1.2 (or lower) ServerHello random from a 1.3-capable server. */
+/* §4.1.3: the last 8 bytes of a TLS 1.2 (or lower) ServerHello random from a 1.3 server. */
 static const uint8_t downgrade_tls12[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
 static const uint8_t downgrade_tls11[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00 };
 
@@ -53,11 +54,12 @@ enum ftls_err cp_hrr_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 
 	(void)msg;
 	(void)len;
-	/* The transcript restarts from message_hash(ClientHello1) before the HRR goes in (§4.4.1). */
+	/* The transcript restarts from message_hash(ClientHello1), then the HRR (§4.4.1). */
 	if ((err = cp_tr_hrr_rewrite(&hs->tr)))
 		return err;
 	cp_hs_random(hs, hs->cookie, CP_COOKIE_LEN);
-	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) || (err = put_head(hs, &b, hrr_random)) ||
+	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) ||
+	    (err = put_head(hs, &b, hrr_random)) ||
 	    (err = ftls_buf_vec_open(&b, 2, &exts)) ||
 	    (err = ftls_buf_put_u16(&b, FTLS_EXT_SUPPORTED_VERSIONS)) ||
 	    (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u16(&b, FTLS_V_TLS13)) ||
@@ -84,9 +86,10 @@ enum ftls_err cp_sh_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 	(void)msg;
 	(void)len;
 	sh_random(hs, random);
-	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) || (err = put_head(hs, &b, random)) ||
-	    (err = ftls_buf_vec_open(&b, 2, &exts)) ||
-	    (err = ftls_buf_put_u16(&b, FTLS_EXT_KEY_SHARE)) || (err = ftls_buf_vec_open(&b, 2, &e)) ||
+	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) ||
+	    (err = put_head(hs, &b, random)) || (err = ftls_buf_vec_open(&b, 2, &exts)) ||
+	    (err = ftls_buf_put_u16(&b, FTLS_EXT_KEY_SHARE)) ||
+	    (err = ftls_buf_vec_open(&b, 2, &e)) ||
 	    (err = ftls_buf_put_u16(&b, hs->group)) ||
 	    (err = ftls_buf_put_vec(&b, 2, hs->server_share, hs->server_share_len)) ||
 	    (err = ftls_buf_vec_close(&b, &e)) ||
