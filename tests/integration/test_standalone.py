@@ -252,6 +252,26 @@ out, err = interactive(["gnutls-cli", "--x509cafile", bundle, "-p", str(P_ECHO),
                        b"echo through gnutls\n", b"echo through gnutls")
 check("gnutls-cli echo", b"echo through gnutls" in out, err[-300:])
 
+# KeyUpdate over a socket: s_client's "K" command sends one with update_requested; the server
+# must take the client's new key, answer with its own KeyUpdate, and keep echoing.
+p = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{P_ECHO}", "-tls1_3"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+try:
+    for line, pause in ((b"before-update\n", 0.4), (b"K\n", 0.4), (b"after-update\n", 0.6)):
+        p.stdin.write(line)
+        p.stdin.flush()
+        time.sleep(pause)
+    p.stdin.close()
+    p.wait(timeout=10)
+    out = p.stdout.read()
+    p.stdout.close()
+except Exception as e:
+    p.kill()
+    out = repr(e).encode()
+check("s_client KeyUpdate (update_requested) mid-connection, echo continues",
+      b"KEYUPDATE" in out and out.count(b"before-update") >= 1 and b"\nafter-update" in out,
+      out[-400:])
+
 print("curl")
 rc, out, err = run(["curl", "-sS", "--cacert", bundle, "--tlsv1.3", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                     f"https://localhost:{P_HTTP}/bytes/1000000"])
