@@ -2,7 +2,8 @@
 /*
  * The TLS 1.3 key schedule against RFC 8448 §3 (Simple 1-RTT Handshake): every secret, traffic key
  * and IV, both Finished values and the transcript hashes they are computed over, all read from the
- * RFC's text. Negative cases: labels and contexts that must change the output, over-long labels.
+ * RFC's text; and §5 (HelloRetryRequest): the transcript through message_hash, and the handshake
+ * secrets that follow. Negative cases: labels and contexts that must change the output, over-long labels.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,6 +226,46 @@ static void test_hrr_transcript(void **state)
 	cp_tr_free(&t);
 }
 
+/* RFC 8448 §5: the transcript across a HelloRetryRequest, and the secrets that follow from it. */
+static void test_rfc8448_hrr(void **state)
+{
+	const EVP_MD *md = cp_ks_md(FTLS_HASH_SHA256);
+	uint8_t ch1[512], hrr[256], ch2[512], sh[256], ikm[32], stage[32], h[32], x[32], want[64];
+	size_t n1, nh, n2, ns;
+	struct cp_transcript tr;
+	(void)state;
+	n1 = v8448_get(5, "{client}  construct a ClientHello", 0, "ClientHello", ch1, sizeof(ch1));
+	nh = v8448_get(5, "{server}  construct a ServerHello", 0, "ServerHello", hrr, sizeof(hrr));
+	n2 = v8448_get(5, "{client}  construct a ClientHello", 1, "ClientHello", ch2, sizeof(ch2));
+	ns = v8448_get(5, "{server}  construct a ServerHello", 1, "ServerHello", sh, sizeof(sh));
+	assert_int_equal(nh, 176);
+	assert_int_equal(ns, 123);
+	assert_true(n1 > 100 && n2 > 100);
+	assert_memory_equal(hrr + 6, "\xcf\x21\xad\x74", 4);   /* the HRR random */
+	assert_int_equal(cp_tr_init(&tr, md), FTLS_OK);
+	assert_int_equal(cp_tr_add(&tr, ch1, n1), FTLS_OK);
+	assert_int_equal(cp_tr_hrr_rewrite(&tr), FTLS_OK);
+	assert_int_equal(cp_tr_add(&tr, hrr, nh), FTLS_OK);
+	assert_int_equal(cp_tr_add(&tr, ch2, n2), FTLS_OK);
+	assert_int_equal(cp_tr_add(&tr, sh, ns), FTLS_OK);
+	assert_int_equal(cp_tr_hash(&tr, h), FTLS_OK);
+	assert_int_equal(v8448_get(5, "{server}  derive secret \"tls13 c hs traffic\"", 0, "hash", want,
+				   sizeof(want)), 32);
+	assert_memory_equal(h, want, 32);
+	assert_int_equal(v8448_get(5, "{server}  extract secret \"handshake\"", 0, "IKM", ikm, sizeof(ikm)), 32);
+	assert_int_equal(cp_ks_early(md, NULL, 0, stage), FTLS_OK);
+	assert_int_equal(cp_ks_next_stage(md, stage, ikm, 32), FTLS_OK);
+	assert_int_equal(cp_ks_derive(md, stage, "c hs traffic", h, x), FTLS_OK);
+	assert_int_equal(v8448_get(5, "{server}  derive secret \"tls13 c hs traffic\"", 0, "expanded", want,
+				   sizeof(want)), 32);
+	assert_memory_equal(x, want, 32);
+	assert_int_equal(cp_ks_derive(md, stage, "s hs traffic", h, x), FTLS_OK);
+	assert_int_equal(v8448_get(5, "{server}  derive secret \"tls13 s hs traffic\"", 0, "expanded", want,
+				   sizeof(want)), 32);
+	assert_memory_equal(x, want, 32);
+	cp_tr_free(&tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_labels_matter),
 		cmocka_unit_test(test_key_update_ratchet),
 		cmocka_unit_test(test_hrr_transcript),
+		cmocka_unit_test(test_rfc8448_hrr),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(v8448_text);
