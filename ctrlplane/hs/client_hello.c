@@ -397,24 +397,6 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 	return FTLS_ERR_HANDSHAKE_FAILURE;
 }
 
-static enum ftls_err choose_alpn(struct cp_hs *hs, const struct cp_ch *ch)
-{
-	hs->alpn_idx = -1;
-	if (!ch->has_alpn || hs->l->nb_alpn == 0)
-		return FTLS_OK;   /* RFC 7301 §3.2: no list configured, nothing to say */
-	for (unsigned i = 0; i < hs->l->nb_alpn; i++) {
-		size_t n = strlen(hs->l->alpn[i]);
-		struct ftls_buf list = ch->alpn, p;
-		while (ftls_buf_get_vec8(&list, &p) == FTLS_OK)
-			if (ftls_buf_remaining(&p) == n &&
-			    memcmp(ftls_buf_cur(&p), hs->l->alpn[i], n) == 0) {
-				hs->alpn_idx = (int)i;
-				return FTLS_OK;
-			}
-	}
-	return FTLS_ERR_NO_APPLICATION_PROTOCOL;
-}
-
 /* The first ClientHello: every choice is made here. */
 static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t len)
 {
@@ -432,7 +414,7 @@ static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t le
 	if (!(hs->suite = choose_suite(hs, ch)))
 		return FTLS_ERR_HANDSHAKE_FAILURE;
 	if ((err = choose_share(hs, ch, &share, &hrr_group)) || (err = choose_cert(hs, ch)) ||
-	    (err = choose_alpn(hs, ch)))
+	    (err = cp_alpn_select(hs, ch)))
 		return err;
 	hs->md = cp_ks_md(hs->suite->hash);
 	hs->hlen = ftls_hash_len(hs->suite->hash);
@@ -476,7 +458,7 @@ static enum ftls_err second_hello(struct cp_hs *hs, const uint8_t *msg, size_t l
 		return FTLS_ERR_ILLEGAL_PARAMETER;   /* §4.2.8: exactly the share we asked for */
 	if (!ch->has_groups || !list_has(ch->groups, hs->group))
 		return FTLS_ERR_ILLEGAL_PARAMETER;
-	if ((err = choose_cert(hs, ch)) || (err = choose_alpn(hs, ch)))
+	if ((err = choose_cert(hs, ch)) || (err = cp_alpn_select(hs, ch)))
 		return err;
 	if ((err = cp_tr_add(&hs->tr, msg, len)))
 		return err;

@@ -156,6 +156,9 @@ enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t
 			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
 			 uint8_t *shared, size_t shared_cap, size_t *shared_len) FTLS_MUST_CHECK;
 
+/* ALPN (alpn.c): sets hs->alpn_idx from the parsed ClientHello, or no_application_protocol. */
+enum ftls_err cp_alpn_select(struct cp_hs *hs, const struct cp_ch *ch) FTLS_MUST_CHECK;
+
 /* Message handlers: peer messages get (msg, len) with the header; ours get (NULL, 0). */
 enum ftls_err cp_ch_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_ch_parse(struct cp_ch *ch, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;

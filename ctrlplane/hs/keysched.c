@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TLS 1.3 key schedule and transcript hash (RFC 8446 §7.1, §4.4.1). HKDF is written out over
- * one-shot HMAC because every output the schedule needs is at most one hash block long, which keeps
- * a handshake to a handful of HMAC calls with no KDF object fetched per call. Secrets on the stack
- * are wiped before return.
+ * TLS 1.3 key schedule (RFC 8446 §7.1; the transcript hash it consumes is in transcript.c). HKDF
+ * is written out over one-shot HMAC because every output the schedule needs is at most one hash
+ * block long, which keeps a handshake to a handful of HMAC calls with no KDF object fetched per
+ * call. Secrets on the stack are wiped before return.
  */
 #include "ctrlplane/hs/keysched.h"
 
@@ -174,61 +174,4 @@ enum ftls_err cp_ks_update(const EVP_MD *md, uint8_t *secret)
 		memcpy(secret, next, hlen);
 	ftls_wipe(next, sizeof(next));
 	return err;
-}
-
-enum ftls_err cp_tr_init(struct cp_transcript *t, const EVP_MD *md)
-{
-	t->md = md;
-	t->ctx = EVP_MD_CTX_new();
-	if (!t->ctx)
-		return FTLS_ERR_NOMEM;
-	if (!EVP_DigestInit_ex(t->ctx, md, NULL)) {
-		cp_tr_free(t);
-		return FTLS_ERR_INTERNAL;
-	}
-	return FTLS_OK;
-}
-
-enum ftls_err cp_tr_add(struct cp_transcript *t, const uint8_t *msg, size_t len)
-{
-	return EVP_DigestUpdate(t->ctx, msg, len) ? FTLS_OK : FTLS_ERR_INTERNAL;
-}
-
-enum ftls_err cp_tr_hash(const struct cp_transcript *t, uint8_t *out)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned int olen = 0;
-	enum ftls_err err = FTLS_OK;
-
-	if (!c)
-		return FTLS_ERR_NOMEM;
-	if (!EVP_MD_CTX_copy_ex(c, t->ctx) || !EVP_DigestFinal_ex(c, out, &olen))
-		err = FTLS_ERR_INTERNAL;
-	EVP_MD_CTX_free(c);
-	return err;
-}
-
-enum ftls_err cp_tr_hrr_rewrite(struct cp_transcript *t)
-{
-	uint8_t h[CP_HASH_MAX], hdr[4];
-	size_t hlen = (size_t)EVP_MD_get_size(t->md);
-	enum ftls_err err;
-
-	if ((err = cp_tr_hash(t, h)))
-		return err;
-	hdr[0] = FTLS_HS_MESSAGE_HASH;
-	hdr[1] = 0;
-	hdr[2] = 0;
-	hdr[3] = (uint8_t)hlen;
-	if (!EVP_DigestInit_ex(t->ctx, t->md, NULL))
-		return FTLS_ERR_INTERNAL;
-	if ((err = cp_tr_add(t, hdr, 4)) || (err = cp_tr_add(t, h, hlen)))
-		return err;
-	return FTLS_OK;
-}
-
-void cp_tr_free(struct cp_transcript *t)
-{
-	EVP_MD_CTX_free(t->ctx);
-	t->ctx = NULL;
 }
