@@ -2,9 +2,9 @@
 /*
  * The TLS 1.3 key schedule (RFC 8446 §7.1, keysched.c) and the running transcript hash (§4.4.1,
  * transcript.c), built on HMAC from libcrypto: HKDF-Extract, HKDF-Expand-Label, Derive-Secret,
- * traffic keys, Finished and the KeyUpdate ratchet. The logic (labels, stages, what is hashed when) is ours; only the
- * HMAC/hash primitives come from OpenSSL. Not for: record protection (common/record.h) or the
- * order of messages (the engine's tables).
+ * traffic keys, Finished and the KeyUpdate ratchet. The logic (labels, stages, what is hashed
+ * when) is ours; only the HMAC/hash primitives come from OpenSSL. Not for: record protection
+ * (common/record.h) or the order of messages (the engine's tables).
  *
  * Every secret this module writes lives in caller storage the caller wipes.
  */
