@@ -1,18 +1,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/fuzz/: libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined) for the parsers of
-# untrusted bytes: the record deframer and ftls_rec_open. common/ is rebuilt with clang and the
+# untrusted bytes: the record deframer, ftls_rec_open, and the session state / ticket decoder of
+# ctrlplane/resume/. common/ (and ctrlplane/resume/, ctrlplane/pki/) is rebuilt with clang and the
 # sanitizers under $(O)/fuzz/. check-fuzz-smoke runs each target for FUZZ_SECONDS, seeded with the
-# illustrated-tls captures, and closes with "fuzz: N passed, N failed".
+# illustrated-tls captures (and $(O)/fuzz/seed/<target>/ where a target has its own seeds), and
+# closes with "fuzz: N passed, N failed".
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := deframer rec_open
+FUZZ_TARGETS := deframer rec_open ticket_state
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # Warnings stay on but not fatal here: clang's set differs from the main build's (gcc), which is
 # where -Werror holds.
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(filter-out -Werror,$(WARN)) -Wno-unknown-warning-option -I. -MMD -MP \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_BINS    := $(patsubst %,$(O)/fuzz/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_OBJS    := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(COMMON_SRCS))
+FUZZ_OBJS    := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(COMMON_SRCS) \
+		$(wildcard ctrlplane/resume/*.c) $(wildcard ctrlplane/pki/*.c))
 # An archive, so a target links only the objects it uses (not config.c's YAML library, say).
 FUZZ_LIB     := $(O)/fuzz/libftls_common_fuzz.a
 
@@ -30,13 +33,25 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 
 fuzz: $(FUZZ_BINS)
 
-check-fuzz-smoke: $(FUZZ_BINS)
+# Seeds of the state decoder: a TLS 1.3 state (ALPN, identity) and a TLS 1.2 EMS state (SNI).
+$(O)/fuzz/seeds.stamp:
+	@mkdir -p $(O)/fuzz/seed/ticket_state
+	$(Q){ printf '\001\003\004\023\001\000\040'; head -c 32 /dev/zero | tr '\0' '\021'; \
+	  printf '\000\000\000\000\000\000\022\064\000\000\016\020\001\002\003\004\002h2\000\000\011CN=client'; \
+	} > $(O)/fuzz/seed/ticket_state/tls13; \
+	{ printf '\001\003\003\300\057\001\060'; head -c 48 /dev/zero | tr '\0' '\042'; \
+	  printf '\000\000\000\000\145\123\361\000\000\000\016\020\000\000\000\000\000\013example.com\000\000'; \
+	} > $(O)/fuzz/seed/ticket_state/tls12
+	@touch $@
+
+check-fuzz-smoke: $(FUZZ_BINS) $(O)/fuzz/seeds.stamp
 	$(Q)pass=0; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
 	  corpus=$(O)/fuzz/corpus/$$t; mkdir -p $$corpus; log=$(O)/fuzz/$$t.log; \
 	  if $(O)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	       -max_len=20000 -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ $$corpus \
-	       $(VECTORS_DIR)/illustrated-tls13/caps $(VECTORS_DIR)/illustrated-tls12/caps >$$log 2>&1; then \
+	       $(VECTORS_DIR)/illustrated-tls13/caps $(VECTORS_DIR)/illustrated-tls12/caps \
+	       $$(ls -d $(O)/fuzz/seed/$$t 2>/dev/null) >$$log 2>&1; then \
 	    echo "fuzz_$$t: ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, corpus $$(ls $$corpus | wc -l)"; \
 	    pass=$$((pass + 1)); \
 	  else \
