@@ -50,10 +50,31 @@ $(ENG_CBC_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
 	  $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb >$(ENG_OUT)/cbc.vlog 2>&1 \
 	  || { tail -n 40 $(ENG_OUT)/cbc.vlog; exit 1; }
 
-ENG_TBS  := $(ENG_CHACHA_TB) $(ENG_CBC_TB)
+# The same testbenches on the other documented rate parameters (5 ChaCha double rounds per clock,
+# 1 SHA round per clock), so those settings cannot rot.
+ENG_CHACHA5_TB := $(ENG_OUT)/obj_chacha5/chacha_tb
+ENG_CBC1_TB    := $(ENG_OUT)/obj_cbc1/cbc_tb
+
+$(ENG_CHACHA5_TB): $(ENG_CHACHA_RTL) hw/tb/chacha_tb.cpp hw/tb/chacha_cbc_drv.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  VERILATE $@")
+	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -GDrPerClk=5 -Mdir $(ENG_OUT)/obj_chacha5 \
+	  --top-module chacha_poly_engine $(ENG_CHACHA_RTL) $(CURDIR)/hw/tb/chacha_tb.cpp -o chacha_tb \
+	  >$(ENG_OUT)/chacha5.vlog 2>&1 || { tail -n 40 $(ENG_OUT)/chacha5.vlog; exit 1; }
+
+$(ENG_CBC1_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  VERILATE $@")
+	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -GShaRoundsPerClk=1 -Mdir $(ENG_OUT)/obj_cbc1 \
+	  --top-module cbc_hmac_engine $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb \
+	  >$(ENG_OUT)/cbc1.vlog 2>&1 || { tail -n 40 $(ENG_OUT)/cbc1.vlog; exit 1; }
+
+ENG_TBS  := $(ENG_CHACHA_TB) $(ENG_CBC_TB) $(ENG_CHACHA5_TB) $(ENG_CBC1_TB)
 ENG_VECS := $(ENG_CHACHA_VEC) $(ENG_CBC_VEC)
 ENG_RUNS := "$(ENG_CHACHA_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)" \
-	    "$(ENG_CBC_TB) $(ENG_CBC_VEC) $(ENG_TLS12) $(ENG_SEED)"
+	    "$(ENG_CBC_TB) $(ENG_CBC_VEC) $(ENG_TLS12) $(ENG_SEED)" \
+	    "$(ENG_CHACHA5_TB) $(ENG_CHACHA_VEC) $(ENG_SEED)" \
+	    "$(ENG_CBC1_TB) $(ENG_CBC_VEC) $(ENG_TLS12) $(ENG_SEED)"
 
 .PHONY: check-engines lint-engines engines-tb
 

@@ -7,6 +7,7 @@
 pass=0
 fail=0
 for cmd in "$@"; do
+	echo "engines: running ${cmd%% *}"
 	out=$(sh -c "$cmd" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
