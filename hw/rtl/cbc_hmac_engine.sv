@@ -23,9 +23,10 @@
 //   and padding bytes by position, accumulating an OR of differences. Every loop bound in open
 //   comes from job_len; the pad value only steers muxes.
 // - HMAC: ipad block, opad block (its state kept for the end), nblk inner blocks, one outer
-//   block: nblk + 3 compressions per record (keys are not kept between jobs). SHA cores: ShaRoundsPerClk rounds per clock (default
-//   2: 33 clocks per SHA-256 block, 41 per SHA-1 block). AES: key expansion per job, 1 round per
-//   clock, 11 (AES-128) or 15 (AES-256) clocks per block back to back.
+//   block: nblk + 3 compressions per record (keys are not kept between jobs). SHA cores run
+//   ShaRoundsPerClk rounds per clock (default 2: 33 clocks per SHA-256 block, 41 per SHA-1
+//   block). AES: key expansion per job, 1 round per clock, 11 (AES-128) or 15 (AES-256) clocks
+//   per block back to back (a two-entry output FIFO absorbs the hand-over).
 // - Rates measured by hw/tb/cbc_tb.cpp on 16 KiB records, clocks per byte (seal / open):
 //   AES128-SHA 0.70 / 1.35, AES256-SHA 0.95 / 1.60, AES128-SHA256 0.70 / 1.23,
 //   AES256-SHA256 0.95 / 1.48. Seal runs cipher and hash side by side (cipher-bound); open
@@ -36,7 +37,8 @@
 module cbc_hmac_engine
   import ftls_alg_pkg::*;
 #(
-  parameter int unsigned BufWords = 1152,  // open buffer: 18432 bytes = 2^14 + 2048 (RFC 5246 §6.2.3)
+  // Open buffer: 18432 bytes = 2^14 + 2048, the largest TLS 1.2 fragment (RFC 5246 §6.2.3).
+  parameter int unsigned BufWords = 1152,
   parameter int unsigned ShaRoundsPerClk = 2  // SHA-1 and SHA-256 rounds per clock: 1, 2 or 4
 ) (
   input  logic         clk_i,
@@ -80,7 +82,8 @@ module cbc_hmac_engine
   } hphase_e;
 
   localparam logic [255:0] Sha1Iv = {160'h67452301_efcdab89_98badcfe_10325476_c3d2e1f0, 96'b0};
-  localparam logic [255:0] Sha256Iv = 256'h6a09e667_bb67ae85_3c6ef372_a54ff53a_510e527f_9b05688c_1f83d9ab_5be0cd19;
+  localparam logic [255:0] Sha256Iv =
+      256'h6a09e667_bb67ae85_3c6ef372_a54ff53a_510e527f_9b05688c_1f83d9ab_5be0cd19;
 
   state_e  state_q, state_d;
   hphase_e hph_q;
@@ -278,7 +281,8 @@ module cbc_hmac_engine
       logic [6:0] ii;
       ii = 7'(i);
       if (ii < 7'(r_len)) tail_d[511 - 8 * i -: 8] = tailp_q[127 - 8 * ii[3:0] -: 8];
-      else if (ii < 7'(r_len) + 7'(maclen)) tail_d[511 - 8 * i -: 8] = mac_q[255 - 8 * 5'(ii - 7'(r_len)) -: 8];
+      else if (ii < 7'(r_len) + 7'(maclen))
+        tail_d[511 - 8 * i -: 8] = mac_q[255 - 8 * 5'(ii - 7'(r_len)) -: 8];
       else tail_d[511 - 8 * i -: 8] = {4'b0, pv};
     end
   end

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // ChaCha20 block function (RFC 8439 §2.3): one 64-byte keystream block per start, computed with
-// DrPerClk double rounds per clock, so a block takes 10/DrPerClk clocks, back to back. The finished block waits in
-// an output register until the engine takes it, which lets the next block be computed meanwhile
-// (the engine holds a third block in its own keystream buffer). This module knows nothing about
-// Poly1305, records or flow control of payload data.
+// DrPerClk double rounds per clock, so a block takes 10/DrPerClk clocks, back to back. The finished
+// block waits in an output register until the engine takes it, which lets the next block be
+// computed meanwhile (the engine holds a third block in its own keystream buffer). This module
+// knows nothing about Poly1305, records or flow control of payload data.
 module chacha_core #(
   parameter int unsigned DrPerClk = 2  // double rounds per clock: 1, 2 or 5 (must divide 10)
 ) (
@@ -104,7 +104,8 @@ module chacha_core #(
           run_q       <= 1'b0;
           blk_valid_q <= 1'b1;
           // Serialise state + input as little-endian words (RFC 8439 §2.3.2).
-          for (int unsigned i = 0; i < 16; i++) blk_q[511 - 32 * i -: 32] <= bswap32(x_next[i] + init_q[i]);
+          for (int unsigned i = 0; i < 16; i++)
+            blk_q[511 - 32 * i -: 32] <= bswap32(x_next[i] + init_q[i]);
         end
       end
       // A new block may start on the last round of the previous one (back to back).
