@@ -194,11 +194,136 @@ public:
 	}
 };
 
+
+// ---- --bench: the simulator as its own host -------------------------------------------------
+// Loads a key slot, fills queue 0 with many descriptors of one suite and size, rings the
+// doorbell once and counts clocks from the doorbell to the last completion: the core's sustained
+// rate with the DMA answered every clock. Prints one line per (suite, size).
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+struct bench_case {
+	const char *name;
+	unsigned alg;
+	unsigned key_len;
+	bool tls13;
+};
+
+static void reg_write(sim &s, uint32_t addr, uint32_t v)
+{
+	s.tick(true, true, addr, v);
+}
+
+// Returns clocks for n descriptors of len bytes (seal), or 0 on a failed completion.
+static uint64_t bench_run(sim &s, const bench_case &c, unsigned len, unsigned n, uint64_t *bad)
+{
+	const uint32_t q = 0, ring_log2 = 9, ring = 1u << ring_log2;
+	const uint64_t sq = FTLS_SIM_HDR_SIZE, cq = sq + ring * FTLS_HW_DESC_SIZE;
+	const uint64_t src = cq + ring * FTLS_HW_CPL_SIZE, dst = src + 65536;
+	uint8_t *w = s.win;
+
+	for (unsigned i = 0; i < 8; i++)
+		reg_write(s, FTLS_HW_REG_KEY_WIN_KEY_0 + 4 * i, 0x01020304u * (i + 1) * c.alg);
+	for (unsigned i = 0; i < 12; i++)
+		reg_write(s, FTLS_HW_REG_KEY_WIN_MAC_0 + 4 * i, 0x11223344u + i);
+	for (unsigned i = 0; i < 3; i++)
+		reg_write(s, FTLS_HW_REG_KEY_WIN_IV_0 + 4 * i, 0xa5a5a5a5u ^ i);
+	reg_write(s, FTLS_HW_REG_KEY_WIN_ALG, c.alg | (c.tls13 ? 1u << FTLS_HW_KEY_WIN_ALG_TLS13_SHIFT : 0));
+	reg_write(s, FTLS_HW_REG_KEY_CMD, (uint32_t)FTLS_HW_KEY_OP_LOAD << FTLS_HW_KEY_CMD_OP_SHIFT);
+	memset(w + sq, 0, ring * FTLS_HW_DESC_SIZE);
+	memset(w + cq, 0, ring * FTLS_HW_CPL_SIZE);
+	for (unsigned i = 0; i < len; i++)
+		w[src + i] = (uint8_t)(i * 7);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *d = w + sq + (uint64_t)i * FTLS_HW_DESC_SIZE;
+		d[FTLS_HW_DESC_OPCODE_OFF] = FTLS_HW_OPCODE_SEAL;
+		d[FTLS_HW_DESC_AAD_LEN_OFF] = c.tls13 ? 5 : 13;
+		put_le(d + FTLS_HW_DESC_LEN_OFF, len, 2);
+		put_le(d + FTLS_HW_DESC_COOKIE_OFF, i, 2);
+		put_le(d + FTLS_HW_DESC_SRC_OFF, src, 8);
+		put_le(d + FTLS_HW_DESC_DST_OFF, dst, 8);
+		put_le(d + FTLS_HW_DESC_SEQ_OFF, i, 8);
+	}
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), 0);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_BASE_LO), (uint32_t)sq);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_SIZE), ring_log2);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_BASE_LO), (uint32_t)cq);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_SIZE), ring_log2);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), 1);
+	reg_write(s, FTLS_HW_REG_CTRL, FTLS_HW_CTRL_ENABLE_MASK);
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_TAIL), n);
+	uint64_t t0 = s.cycles;
+	const uint8_t *last = w + cq + (uint64_t)(n - 1) * FTLS_HW_CPL_SIZE;
+	while (!(last[FTLS_HW_CPL_PHASE_OFF] & 1)) {
+		s.tick(false, false, 0, 0);
+		if (s.cycles - t0 > 200000000ull)
+			return 0;
+	}
+	uint64_t clocks = s.cycles - t0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e = w + cq + (uint64_t)i * FTLS_HW_CPL_SIZE;
+		if (e[FTLS_HW_CPL_STATUS_OFF] != FTLS_HW_STATUS_OK || e[FTLS_HW_CPL_STATUS_OFF + 1] != 0)
+			(*bad)++;
+	}
+	reg_write(s, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), 0);
+	reg_write(s, FTLS_HW_REG_KEY_CMD, (uint32_t)FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT);
+	return clocks;
+}
+
+static int bench(sim &s, double fmax_mhz)
+{
+	static const bench_case cases[] = {
+		{ "AES-128-GCM", FTLS_HW_ALG_AES128_GCM, 16, true },
+		{ "AES-256-GCM", FTLS_HW_ALG_AES256_GCM, 32, true },
+		{ "ChaCha20-Poly1305", FTLS_HW_ALG_CHACHA_POLY, 32, true },
+		{ "AES-128-CBC-SHA1", FTLS_HW_ALG_AES128_CBC_SHA1, 16, false },
+		{ "AES-256-CBC-SHA256", FTLS_HW_ALG_AES256_CBC_SHA256, 32, false },
+	};
+	static const unsigned sizes[] = { 16384, 1024, 64 };
+	uint64_t bad = 0, total_clocks = 0;
+	double gcm16 = 0, t0 = now_s();
+	int fails = 0;
+
+	printf("%-20s %6s %6s %10s %12s %10s\n", "suite", "bytes", "descs", "clocks", "bits/clock",
+	       "Gbps@Fmax");
+	for (const bench_case &c : cases) {
+		for (unsigned len : sizes) {
+			unsigned n = len >= 16384 ? 64 : len >= 1024 ? 256 : 500;
+			uint64_t clocks = bench_run(s, c, len, n, &bad);
+			if (!clocks) {
+				printf("%-20s %6u: timed out\n", c.name, len);
+				fails++;
+				continue;
+			}
+			total_clocks += clocks;
+			double bpc = (double)n * len * 8.0 / (double)clocks;
+			printf("%-20s %6u %6u %10llu %12.1f %10.2f\n", c.name, len, n,
+			       (unsigned long long)clocks, bpc, bpc * fmax_mhz / 1000.0);
+			if (c.alg == FTLS_HW_ALG_AES128_GCM && len == 16384)
+				gcm16 = bpc;
+		}
+	}
+	double wall = now_s() - t0;
+	printf("simulator speed: %.0f cycles/s (%llu cycles in %.1f s)\n",
+	       (double)s.cycles / wall, (unsigned long long)s.cycles, wall);
+	printf("AES-128-GCM at 16 KiB: %.1f bits/clock = %.3f x 128 (target >= 0.9): %s\n", gcm16,
+	       gcm16 / 128.0, gcm16 >= 0.9 * 128 ? "ok" : "BELOW TARGET");
+	if (bad)
+		printf("%llu descriptors completed with an error status\n", (unsigned long long)bad);
+	return (fails || bad || gcm16 < 0.9 * 128) ? 1 : 0;
+}
+
 static void usage()
 {
 	fprintf(stderr,
 		"usage: ftls-sim [--window PATH] [--size MIB] [--trace FILE.fst] [--max-seconds N]\n"
-		"  Serves the Verilated crypto core through the shared window PATH (default %s).\n",
+		"                [--bench [--fmax-mhz F]]\n"
+		"  Serves the Verilated crypto core through the shared window PATH (default %s).\n"
+		"  --bench: no client; measure the core's sustained rate per suite and size, then exit.\n",
 		FTLS_SIM_DEFAULT_PATH);
 }
 
@@ -206,7 +331,8 @@ int main(int argc, char **argv)
 {
 	const char *path = FTLS_SIM_DEFAULT_PATH, *trace = nullptr;
 	uint64_t size_mib = 256;
-	double max_s = 0;
+	double max_s = 0, fmax_mhz = 0;
+	bool do_bench = false;
 	for (int i = 1; i < argc; i++) {
 		std::string a = argv[i];
 		if (a == "--window" && i + 1 < argc)
@@ -217,6 +343,10 @@ int main(int argc, char **argv)
 			trace = argv[++i];
 		else if (a == "--max-seconds" && i + 1 < argc)
 			max_s = atof(argv[++i]);
+		else if (a == "--bench")
+			do_bench = true;
+		else if (a == "--fmax-mhz" && i + 1 < argc)
+			fmax_mhz = atof(argv[++i]);
 		else {
 			usage();
 			return 2;
@@ -261,6 +391,16 @@ int main(int argc, char **argv)
 		s.tick(false, false, 0, 0);
 	s.top->rst_ni = 1;
 	s.tick(false, false, 0, 0);
+
+	if (do_bench) {
+		int rc = bench(s, fmax_mhz);
+		s.top->final();
+		if (s.tfp)
+			s.tfp->close();
+		munmap(s.win, s.win_size);
+		unlink(path);
+		return rc;
+	}
 
 	s.hdr->version = FTLS_SIM_WIN_VERSION;
 	s.hdr->size = s.win_size;

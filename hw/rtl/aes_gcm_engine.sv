@@ -68,14 +68,14 @@ module aes_gcm_engine
   function automatic logic [127:0] bitrev128(input logic [127:0] x);
     logic [127:0] r;
     for (int i = 0; i < 128; i++) r[i] = x[127 - i];
-    return r;
+    bitrev128 = r;
   endfunction
 
   function automatic logic [126:0] clmul64(input logic [63:0] a, input logic [63:0] b);
     logic [126:0] p;
     p = '0;
     for (int i = 0; i < 64; i++) p = p ^ (({63'h0, a} << i) & {127{b[i]}});
-    return p;
+    clmul64 = p;
   endfunction
 
   function automatic logic [127:0] gf_mul(input logic [127:0] x, input logic [127:0] y);
@@ -96,21 +96,21 @@ module aes_gcm_engine
     t2 = {7'h0, t[133:128]} ^ {6'h0, t[133:128], 1'b0} ^ {5'h0, t[133:128], 2'b0} ^
          {t[133:128], 7'b0};
     r = p[127:0] ^ t[127:0] ^ {115'h0, t2};
-    return bitrev128(r);
+    gf_mul = bitrev128(r);
   endfunction
 
   function automatic logic [7:0] rcon_of(input logic [3:0] n);
     logic [7:0] r;
     r = 8'h01;
-    for (int i = 1; i < 10; i++) if (i < int'(n)) r = xtime(r);
-    return r;
+    for (int i = 1; i < 10; i++) if (i < 32'(n)) r = xtime(r);
+    rcon_of = r;
   endfunction
 
   // Bytes [0, n) of a block kept, the rest zeroed (n = 0 keeps all 16).
   function automatic logic [127:0] keep_mask(input logic [3:0] n);
     logic [127:0] m;
-    for (int i = 0; i < 16; i++) m[127 - 8 * i -: 8] = (n == 4'd0 || i < int'(n)) ? 8'hFF : 8'h00;
-    return m;
+    for (int i = 0; i < 16; i++) m[127 - 8 * i -: 8] = (n == 4'd0 || i < 32'(n)) ? 8'hFF : 8'h00;
+    keep_mask = m;
   endfunction
 
   // ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ package ftls_aes_pkg;
   endfunction
 
   function automatic logic [7:0] xtime(input logic [7:0] b);
-    return {b[6:0], 1'b0} ^ (b[7] ? 8'h1B : 8'h00);
+    xtime = {b[6:0], 1'b0} ^ (b[7] ? 8'h1B : 8'h00);
   endfunction
 
   // SubBytes then ShiftRows: output byte r + 4c comes from input byte r + 4((c + r) mod 4).
@@ -55,7 +55,7 @@ package ftls_aes_pkg;
         o[127 - 8 * (r + 4 * c) -: 8] = sbox(s[127 - 8 * (r + 4 * ((c + r) % 4)) -: 8]);
       end
     end
-    return o;
+    sub_shift = o;
   endfunction
 
   function automatic logic [127:0] mix_columns(input logic [127:0] s);
@@ -71,7 +71,7 @@ package ftls_aes_pkg;
       o[111 - 32 * c -: 8] = xtime(a2 ^ a3) ^ a3 ^ a0 ^ a1;
       o[103 - 32 * c -: 8] = xtime(a3 ^ a0) ^ a0 ^ a1 ^ a2;
     end
-    return o;
+    mix_columns = o;
   endfunction
 
   // One round: SubBytes, ShiftRows, MixColumns unless last, AddRoundKey.
@@ -79,11 +79,11 @@ package ftls_aes_pkg;
                                              input logic last);
     logic [127:0] t;
     t = sub_shift(s);
-    return (last ? t : mix_columns(t)) ^ rk;
+    enc_round = (last ? t : mix_columns(t)) ^ rk;
   endfunction
 
   function automatic logic [31:0] sub_word(input logic [31:0] w);
-    return {sbox(w[31:24]), sbox(w[23:16]), sbox(w[15:8]), sbox(w[7:0])};
+    sub_word = {sbox(w[31:24]), sbox(w[23:16]), sbox(w[15:8]), sbox(w[7:0])};
   endfunction
 
   // Next 128 bits of the key schedule. prev2: the round key two steps back (AES-256) or the
@@ -97,7 +97,7 @@ package ftls_aes_pkg;
     w1 = prev2[95:64] ^ w0;
     w2 = prev2[63:32] ^ w1;
     w3 = prev2[31:0] ^ w2;
-    return {w0, w1, w2, w3};
+    key_step = {w0, w1, w2, w3};
   endfunction
 
 endpackage

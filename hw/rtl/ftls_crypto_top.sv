@@ -84,7 +84,7 @@ module ftls_crypto_top
     logic [63:0] r;
     r = '0;
     for (int unsigned i = 0; i < 8; i++) if (i < size) r[8 * i +: 8] = d[511 - 8 * (off + i) -: 8];
-    return r;
+    le_field = r;
   endfunction
 
   function automatic logic [127:0] be_field(input logic [511:0] d, input int unsigned off,
@@ -93,7 +93,7 @@ module ftls_crypto_top
     r = '0;
     for (int unsigned i = 0; i < 16; i++)
       if (i < size) r[127 - 8 * i -: 8] = d[511 - 8 * (off + i) -: 8];
-    return r;
+    be_field = r;
   endfunction
 
   // Key window (memory order: byte i in bits 8i+7:8i) to a left-aligned field (byte 0 on top).
@@ -101,17 +101,17 @@ module ftls_crypto_top
     logic [383:0] r;
     r = '0;
     for (int unsigned i = 0; i < 48; i++) if (i < n) r[383 - 8 * i -: 8] = w[8 * i +: 8];
-    return r;
+    le2be = r;
   endfunction
 
   function automatic logic is_gcm(input logic [3:0] alg);
-    return alg == AlgAes128Gcm[3:0] || alg == AlgAes256Gcm[3:0];
+    is_gcm = alg == AlgAes128Gcm[3:0] || alg == AlgAes256Gcm[3:0];
   endfunction
   function automatic logic is_aead(input logic [3:0] alg);
-    return is_gcm(alg) || alg == AlgChachaPoly[3:0];
+    is_aead = is_gcm(alg) || alg == AlgChachaPoly[3:0];
   endfunction
   function automatic logic [15:0] cbc_mac_len(input logic [3:0] alg);
-    return (alg == AlgAes128CbcSha1[3:0] || alg == AlgAes256CbcSha1[3:0]) ? 16'd20 : 16'd32;
+    cbc_mac_len = (alg == AlgAes128CbcSha1[3:0] || alg == AlgAes256CbcSha1[3:0]) ? 16'd20 : 16'd32;
   endfunction
 
   // ---------------------------------------------------------------------------------------------
