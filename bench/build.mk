@@ -13,3 +13,20 @@ BENCHES += bench-record
 
 bench-record: $(BENCH_RECORD)
 	$(Q)$(BENCH_RECORD)
+
+# bench-resume: TLS 1.2 key derivation, tickets, session cache, RSA premaster and client chain
+# verification (ctrlplane/resume/, ctrlplane/pki/), each next to a libcrypto reference.
+BENCH_RESUME := $(O)/bench/bench_resume
+
+# The control-plane library by path: ctrlplane/build.mk (which names it LIB_CP) is read after this.
+$(BENCH_RESUME): $(O)/bench/bench_resume.o $(O)/libftls_cp.a $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LDLIBS) $(LDLIBS_SSL)
+
+PROGS += $(BENCH_RESUME)
+BENCHES += bench-resume
+
+bench-resume: $(BENCH_RESUME)
+	$(Q)$(BENCH_RESUME)
+.PHONY: bench-resume

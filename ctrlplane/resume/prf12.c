@@ -17,16 +17,17 @@
 
 enum { HASH_MAX = 48 };
 
+/* The PRF's HMAC hash by enum ftls_hash. */
+static const EVP_MD *(*const prf_mds[])(void) = {
+	[FTLS_HASH_SHA256] = EVP_sha256,
+	[FTLS_HASH_SHA384] = EVP_sha384,
+};
+
 static const EVP_MD *prf_md(int hash)
 {
-	switch (hash) {
-	case FTLS_HASH_SHA256:
-		return EVP_sha256();
-	case FTLS_HASH_SHA384:
-		return EVP_sha384();
-	default:
+	if (hash < 0 || (size_t)hash >= sizeof(prf_mds) / sizeof(prf_mds[0]) || !prf_mds[hash])
 		return NULL;
-	}
+	return prf_mds[hash]();
 }
 
 enum ftls_err cp_prf12(int hash, const uint8_t *secret, size_t secret_len, const char *label,
