@@ -91,7 +91,7 @@ struct dp_tcp_conn {
 	uint32_t anext, aprev;      /* active list (index + 1) */
 	uint8_t state;
 	bool ts_ok, sack_ok, ws_ok, passive, fin_queued, fin_sent, fin_rcvd, in_recovery;
-	bool app_gone, want_writable, ack_now, need_output, release, from_cookie, zwp_armed;
+	bool app_gone, want_writable, ack_now, need_output, release, from_cookie, force_one;
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t dupacks;
 	uint16_t mss;               /* what we send */
@@ -113,7 +113,8 @@ struct dp_tcp_conn {
 	uint8_t backoff, n_ooo, n_sacked, segs_unacked, rexmit_budget, persist_shift;
 	uint32_t sack_recent;       /* start of the out-of-order block received last */
 
-	uint64_t rto_at, delack_at, persist_at, idle_at, tw_at;
+	uint64_t rto_at, delack_at, persist_at, idle_at, tw_at, wupd_at;
+	uint8_t wupd_tries;
 
 	uint8_t *sbuf;
 	uint32_t s_seq, s_off, s_len;

@@ -107,7 +107,7 @@ static void io_free(void *ctx, void *pkt)
 static void dump_counters(void)
 {
 	uint64_t sum[DP_CNT__COUNT] = { 0 };
-	uint64_t txd = 0, conns = 0;
+	uint64_t txd = 0, conns = 0, states[32] = { 0 };
 
 	for (unsigned i = 0; i < cfg.lcores; i++) {
 		if (!lctx[i].st)
@@ -117,6 +117,7 @@ static void dump_counters(void)
 			sum[k] += c[k];
 		txd += lctx[i].tx_dropped;
 		conns += dp_stack_conns_in_use(lctx[i].st);
+		dp_stack_conn_states(lctx[i].st, states);
 	}
 	printf("dp-stats: begin\n");
 	for (unsigned k = 0; k < DP_CNT__COUNT; k++)
@@ -124,6 +125,12 @@ static void dump_counters(void)
 			printf("dp-stats: %s %llu\n", dp_cnt_name(k), (unsigned long long)sum[k]);
 	printf("dp-stats: TX_RING_FULL %llu\n", (unsigned long long)txd);
 	printf("dp-stats: CONNS_IN_USE %llu\n", (unsigned long long)conns);
+	for (unsigned k = 0; k < dp_tcp_state_count() && k < 32; k++)
+		if (states[k])
+			printf("dp-stats: STATE_%s %llu\n", dp_tcp_state_str(k), (unsigned long long)states[k]);
+	for (unsigned i = 0; i < cfg.lcores; i++)
+		if (lctx[i].st)
+			dp_stack_dump_conns(lctx[i].st, stdout, 20);
 	printf("dp-stats: end\n");
 	fflush(stdout);
 }

@@ -121,6 +121,12 @@ void dp_stack_timers(struct dp_stack *st, uint64_t now_us);
 /* Counters of this stack. */
 const uint64_t *dp_stack_counters(const struct dp_stack *st);
 uint32_t dp_stack_conns_in_use(const struct dp_stack *st);
+/* Adds the number of connections in each TCP state to counts[0..dp_tcp_state_count()). */
+void dp_stack_conn_states(const struct dp_stack *st, uint64_t *counts);
+unsigned dp_tcp_state_count(void);
+/* One line per connection in use (state, sequence space, windows, timers) for diagnosis. */
+void dp_stack_dump_conns(const struct dp_stack *st, void *file, unsigned max);
+const char *dp_tcp_state_str(unsigned state);
 
 /* Passive open: a listener on port (any local address) delivering to app with arg. */
 enum ftls_err dp_tcp_listen(struct dp_stack *st, uint16_t port, const struct dp_tcp_app *app,

@@ -6,6 +6,7 @@
  * The keyed hash is SipHash-2-4, so neither the table nor the cookies can be steered by a peer
  * who does not know the per-stack key. Not for: segment processing (dp_tcp_in.c, dp_tcp_out.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,35 @@ const char *dp_tcp_state_name(const struct dp_tcp_conn *c)
 {
 	return c->state < DP_TCP__STATES ? state_names[c->state] : "?";
 }
+
+void dp_stack_conn_states(const struct dp_stack *st, uint64_t *counts)
+{
+	for (uint32_t i = st->active_head; i; i = st->conns[i - 1].anext)
+		counts[st->conns[i - 1].state]++;
+}
+
+void dp_stack_dump_conns(const struct dp_stack *st, void *file, unsigned max)
+{
+	FILE *f = file;
+	unsigned n = 0;
+
+	for (uint32_t i = st->active_head; i && n < max; i = st->conns[i - 1].anext, n++) {
+		const struct dp_tcp_conn *c = &st->conns[i - 1];
+		const uint64_t now = st->now_us;
+		fprintf(f, "dp-conn: %u->%u %s una %u nxt +%u max +%u unsent %u wnd %u cwnd %u ssth %u "
+			"rto %uus(in %lldms) backoff %u rec %d sacked %u persist %lld rlen %u rwnd %u ooo %u "
+			"fin q%d s%d r%d\n",
+			c->key.rport, c->key.lport, state_names[c->state], c->snd_una, c->snd_nxt - c->snd_una,
+			c->snd_max - c->snd_una, c->s_seq + c->s_len - c->snd_nxt, c->snd_wnd, c->cwnd,
+			c->ssthresh, c->rto_us, c->rto_at ? (long long)(c->rto_at - now) / 1000 : -1,
+			c->backoff, c->in_recovery, c->n_sacked,
+			c->persist_at ? (long long)(c->persist_at - now) / 1000 : -1, c->r_len,
+			dp_tcp_rcv_window(c), c->n_ooo, c->fin_queued, c->fin_sent, c->fin_rcvd);
+	}
+}
+
+unsigned dp_tcp_state_count(void) { return DP_TCP__STATES; }
+const char *dp_tcp_state_str(unsigned s) { return s < DP_TCP__STATES ? state_names[s] : "?"; }
 
 struct dp_listener *dp_listener_find(struct dp_stack *st, uint16_t port)
 {
@@ -352,8 +382,15 @@ void dp_tcp_recv_consume(struct dp_tcp_conn *c, size_t n)
 	/* Window update (RFC 9293 §3.8.6.2.2): tell the peer once the window grew by 2 MSS or half the buffer. */
 	uint32_t after = dp_tcp_rcv_window(c);
 	if (c->state >= DP_TCP_ESTABLISHED && after - before > 0 &&
-	    (before < 2u * c->mss || after - before >= cap / 2) && after >= 2u * c->mss)
+	    (before < 2u * c->mss || after - before >= cap / 2) && after >= 2u * c->mss) {
 		c->ack_now = true;
+		/* Reopening a (nearly) closed window: if that ACK is lost the peer only learns of it
+		 * from its persist timer, which may have backed off for a long time; repeat it. */
+		if (before < 2u * c->mss) {
+			c->wupd_at = c->st->now_us + c->rto_us;
+			c->wupd_tries = 0;
+		}
+	}
 	api_done(c);
 }
 

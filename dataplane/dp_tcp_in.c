@@ -554,8 +554,23 @@ static void sync_input(struct dp_tcp_conn *c, struct dp_seg *s)
 			c->ack_now = true;
 		} else {
 			DP_CNT_INC(st, TCP_OUT_OF_WINDOW);
-			if (!(s->flags & TH_RST))
-				c->ack_now = true;
+			if (s->flags & TH_RST)
+				return;
+			c->ack_now = true;
+			/* RFC 9293 §3.10.7.4: with a closed window no segment is acceptable, "but special
+			 * allowance should be made to accept valid ACKs". A peer whose segment we trimmed
+			 * to a small window sends ACKs beyond rcv_nxt; ignoring them would stall our own
+			 * sending until its retransmission timer fires. */
+			if ((s->flags & (TH_ACK | TH_SYN)) == TH_ACK && dp_tcp_rcv_window(c) == 0 &&
+			    SEQ_GEQ(s->seq, c->rcv_nxt) && c->state != DP_TCP_SYN_RECEIVED &&
+			    c->state != DP_TCP_TIME_WAIT) {
+				s->len = 0;
+				s->flags &= (uint8_t)~TH_FIN;
+				(void)ack_input(c, s);
+				if (c->state == DP_TCP_LAST_ACK && c->fin_sent && c->s_len == 0 &&
+				    c->snd_una == c->s_seq + 1)
+					dp_conn_finish(c, DP_FIN_CLOSED);
+			}
 			return;
 		}
 	}
@@ -747,6 +762,8 @@ void dp_tcp_input(struct dp_stack *st, const struct dp_addr *src, const struct d
 		sync_input(c, &s);
 	}
 	if (c) {
+		if (s.len)
+			c->wupd_at = 0;   /* data flows again: the window update got through */
 		if (!c->release && st->conf.idle_timeout_ms)
 			c->idle_at = st->now_us + (uint64_t)st->conf.idle_timeout_ms * 1000;
 		if (!c->release && c->want_writable && c->app && !c->app_gone &&

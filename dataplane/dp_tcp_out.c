@@ -307,6 +307,9 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 		uint32_t avail = data_end - c->snd_nxt;
 		uint32_t inflight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		if (c->force_one && usable < pmss)
+			usable = pmss;
+		c->force_one = false;
 		uint32_t n = avail < pmss ? avail : pmss;
 		uint8_t flags = TH_ACK;
 		if (n > usable)

@@ -77,6 +77,7 @@ static void rto_expired(struct dp_tcp_conn *c)
 	if (c->fin_sent && c->s_len == 0 && c->snd_una == c->s_seq)
 		c->fin_sent = false;   /* the FIN itself is resent */
 	c->rto_at = 0;
+	c->force_one = true;   /* the head segment goes out even into a closed window */
 	c->need_output = true;
 }
 
@@ -123,6 +124,15 @@ static void conn_timers(struct dp_tcp_conn *c)
 	}
 	if (c->persist_at && now >= c->persist_at)
 		persist_expired(c);
+	if (c->wupd_at && now >= c->wupd_at) {
+		c->wupd_at = 0;
+		if (c->state == DP_TCP_ESTABLISHED || c->state == DP_TCP_FIN_WAIT_1 || c->state == DP_TCP_FIN_WAIT_2) {
+			DP_CNT_INC(st, TCP_WND_UPDATE);
+			c->ack_now = true;
+			if (++c->wupd_tries < 4)
+				c->wupd_at = now + ((uint64_t)c->rto_us << c->wupd_tries);
+		}
+	}
 	if (c->delack_at && now >= c->delack_at) {
 		c->delack_at = 0;
 		DP_CNT_INC(st, TCP_DELACK);
