@@ -19,7 +19,8 @@ module aes_iter_core (
   output logic [127:0] blk_o,
   input  logic         wipe_i
 );
-  localparam logic [7:0] SBox [256] = '{
+  // FIPS 197 S-box; entry x at [2047 - 8 * x -: 8] (flat so that simple Verilog front ends take it).
+  localparam logic [2047:0] SBoxTab = {
     8'h63, 8'h7c, 8'h77, 8'h7b, 8'hf2, 8'h6b, 8'h6f, 8'hc5, 8'h30, 8'h01, 8'h67, 8'h2b, 8'hfe, 8'hd7, 8'hab, 8'h76,
     8'hca, 8'h82, 8'hc9, 8'h7d, 8'hfa, 8'h59, 8'h47, 8'hf0, 8'had, 8'hd4, 8'ha2, 8'haf, 8'h9c, 8'ha4, 8'h72, 8'hc0,
     8'hb7, 8'hfd, 8'h93, 8'h26, 8'h36, 8'h3f, 8'hf7, 8'hcc, 8'h34, 8'ha5, 8'he5, 8'hf1, 8'h71, 8'hd8, 8'h31, 8'h15,
@@ -37,7 +38,8 @@ module aes_iter_core (
     8'he1, 8'hf8, 8'h98, 8'h11, 8'h69, 8'hd9, 8'h8e, 8'h94, 8'h9b, 8'h1e, 8'h87, 8'he9, 8'hce, 8'h55, 8'h28, 8'hdf,
     8'h8c, 8'ha1, 8'h89, 8'h0d, 8'hbf, 8'he6, 8'h42, 8'h68, 8'h41, 8'h99, 8'h2d, 8'h0f, 8'hb0, 8'h54, 8'hbb, 8'h16
   };
-  localparam logic [7:0] InvSBox [256] = '{
+  // inverse S-box; entry x at [2047 - 8 * x -: 8] (flat so that simple Verilog front ends take it).
+  localparam logic [2047:0] InvSBoxTab = {
     8'h52, 8'h09, 8'h6a, 8'hd5, 8'h30, 8'h36, 8'ha5, 8'h38, 8'hbf, 8'h40, 8'ha3, 8'h9e, 8'h81, 8'hf3, 8'hd7, 8'hfb,
     8'h7c, 8'he3, 8'h39, 8'h82, 8'h9b, 8'h2f, 8'hff, 8'h87, 8'h34, 8'h8e, 8'h43, 8'h44, 8'hc4, 8'hde, 8'he9, 8'hcb,
     8'h54, 8'h7b, 8'h94, 8'h32, 8'ha6, 8'hc2, 8'h23, 8'h3d, 8'hee, 8'h4c, 8'h95, 8'h0b, 8'h42, 8'hfa, 8'hc3, 8'h4e,
@@ -56,71 +58,71 @@ module aes_iter_core (
     8'h17, 8'h2b, 8'h04, 8'h7e, 8'hba, 8'h77, 8'hd6, 8'h26, 8'he1, 8'h69, 8'h14, 8'h63, 8'h55, 8'h21, 8'h0c, 8'h7d
   };
 
-  typedef logic [15:0][7:0] bytes_t;  // index 0 = byte 0 = bits [127:120] after to_bytes
-
-  function automatic bytes_t to_bytes(logic [127:0] v);
-    bytes_t b;
-    for (int unsigned i = 0; i < 16; i++) b[i] = v[127 - 8 * i -: 8];
-    return b;
+  function automatic logic [7:0] sbox(logic [7:0] x);
+    sbox = SBoxTab[11'd2047 - {x, 3'b0} -: 8];
   endfunction
 
-  function automatic logic [127:0] from_bytes(bytes_t b);
-    logic [127:0] v;
-    for (int unsigned i = 0; i < 16; i++) v[127 - 8 * i -: 8] = b[i];
-    return v;
+  function automatic logic [7:0] inv_sbox(logic [7:0] x);
+    inv_sbox = InvSBoxTab[11'd2047 - {x, 3'b0} -: 8];
+  endfunction
+
+  // Byte i of a block (byte 0 = bits [127:120]) sits at row i % 4, column i / 4 (FIPS 197 §3.4).
+  function automatic logic [7:0] byte_of(logic [127:0] v, int unsigned i);
+    byte_of = v[127 - 8 * i -: 8];
   endfunction
 
   function automatic logic [7:0] xt(logic [7:0] x);
-    return {x[6:0], 1'b0} ^ (x[7] ? 8'h1b : 8'h00);
+    xt = {x[6:0], 1'b0} ^ (x[7] ? 8'h1b : 8'h00);
   endfunction
 
   function automatic logic [31:0] sub_word(logic [31:0] w);
-    return {SBox[w[31:24]], SBox[w[23:16]], SBox[w[15:8]], SBox[w[7:0]]};
+    sub_word = {sbox(w[31:24]), sbox(w[23:16]), sbox(w[15:8]), sbox(w[7:0])};
   endfunction
 
-  // Byte i sits at row i % 4, column i / 4 (FIPS 197 §3.4).
   function automatic logic [127:0] enc_round(logic [127:0] s, logic [127:0] rk, logic last);
-    bytes_t a = to_bytes(s), b, c;
+    logic [127:0] b, c;
+    logic [7:0]   a0, a1, a2, a3;
     for (int unsigned col = 0; col < 4; col++)
-      for (int unsigned row = 0; row < 4; row++)
-        b[4 * col + row] = SBox[a[4 * ((col + row) % 4) + row]];  // SubBytes + ShiftRows
+      for (int unsigned row = 0; row < 4; row++)  // SubBytes + ShiftRows
+        b[127 - 8 * (4 * col + row) -: 8] = sbox(byte_of(s, 4 * ((col + row) % 4) + row));
     c = b;
     if (!last) begin
       for (int unsigned col = 0; col < 4; col++) begin  // MixColumns
-        logic [7:0] a0, a1, a2, a3;
-        a0 = b[4 * col]; a1 = b[4 * col + 1]; a2 = b[4 * col + 2]; a3 = b[4 * col + 3];
-        c[4 * col]     = xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3;
-        c[4 * col + 1] = a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3;
-        c[4 * col + 2] = a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3;
-        c[4 * col + 3] = xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3);
+        a0 = byte_of(b, 4 * col);     a1 = byte_of(b, 4 * col + 1);
+        a2 = byte_of(b, 4 * col + 2); a3 = byte_of(b, 4 * col + 3);
+        c[127 - 8 * (4 * col) -: 8]     = xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3;
+        c[127 - 8 * (4 * col + 1) -: 8] = a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3;
+        c[127 - 8 * (4 * col + 2) -: 8] = a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3;
+        c[127 - 8 * (4 * col + 3) -: 8] = xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3);
       end
     end
-    return from_bytes(c) ^ rk;
+    enc_round = c ^ rk;
   endfunction
 
   function automatic logic [127:0] dec_round(logic [127:0] s, logic [127:0] rk, logic last);
-    bytes_t a = to_bytes(s), b, c;
+    logic [127:0] b, c;
+    logic [7:0]   a0, a1, a2, a3, x2_0, x2_1, x2_2, x2_3, x4_0, x4_1, x4_2, x4_3, x8_0, x8_1, x8_2, x8_3;
     for (int unsigned col = 0; col < 4; col++)
-      for (int unsigned row = 0; row < 4; row++)
-        b[4 * col + row] = InvSBox[a[4 * ((col + 4 - row) % 4) + row]];  // InvShiftRows + InvSubBytes
-    b = to_bytes(from_bytes(b) ^ rk);
+      for (int unsigned row = 0; row < 4; row++)  // InvShiftRows + InvSubBytes
+        b[127 - 8 * (4 * col + row) -: 8] = inv_sbox(byte_of(s, 4 * ((col + 4 - row) % 4) + row));
+    b = b ^ rk;
     c = b;
     if (!last) begin
       for (int unsigned col = 0; col < 4; col++) begin  // InvMixColumns
-        logic [7:0] a0, a1, a2, a3, x2_0, x2_1, x2_2, x2_3, x4_0, x4_1, x4_2, x4_3, x8_0, x8_1, x8_2, x8_3;
-        a0 = b[4 * col]; a1 = b[4 * col + 1]; a2 = b[4 * col + 2]; a3 = b[4 * col + 3];
+        a0 = byte_of(b, 4 * col);     a1 = byte_of(b, 4 * col + 1);
+        a2 = byte_of(b, 4 * col + 2); a3 = byte_of(b, 4 * col + 3);
         x2_0 = xt(a0); x4_0 = xt(x2_0); x8_0 = xt(x4_0);
         x2_1 = xt(a1); x4_1 = xt(x2_1); x8_1 = xt(x4_1);
         x2_2 = xt(a2); x4_2 = xt(x2_2); x8_2 = xt(x4_2);
         x2_3 = xt(a3); x4_3 = xt(x2_3); x8_3 = xt(x4_3);
         // 14 = 8^4^2, 11 = 8^2^1, 13 = 8^4^1, 9 = 8^1
-        c[4 * col]     = (x8_0 ^ x4_0 ^ x2_0) ^ (x8_1 ^ x2_1 ^ a1) ^ (x8_2 ^ x4_2 ^ a2) ^ (x8_3 ^ a3);
-        c[4 * col + 1] = (x8_0 ^ a0) ^ (x8_1 ^ x4_1 ^ x2_1) ^ (x8_2 ^ x2_2 ^ a2) ^ (x8_3 ^ x4_3 ^ a3);
-        c[4 * col + 2] = (x8_0 ^ x4_0 ^ a0) ^ (x8_1 ^ a1) ^ (x8_2 ^ x4_2 ^ x2_2) ^ (x8_3 ^ x2_3 ^ a3);
-        c[4 * col + 3] = (x8_0 ^ x2_0 ^ a0) ^ (x8_1 ^ x4_1 ^ a1) ^ (x8_2 ^ a2) ^ (x8_3 ^ x4_3 ^ x2_3);
+        c[127 - 8 * (4 * col) -: 8]     = (x8_0 ^ x4_0 ^ x2_0) ^ (x8_1 ^ x2_1 ^ a1) ^ (x8_2 ^ x4_2 ^ a2) ^ (x8_3 ^ a3);
+        c[127 - 8 * (4 * col + 1) -: 8] = (x8_0 ^ a0) ^ (x8_1 ^ x4_1 ^ x2_1) ^ (x8_2 ^ x2_2 ^ a2) ^ (x8_3 ^ x4_3 ^ a3);
+        c[127 - 8 * (4 * col + 2) -: 8] = (x8_0 ^ x4_0 ^ a0) ^ (x8_1 ^ a1) ^ (x8_2 ^ x4_2 ^ x2_2) ^ (x8_3 ^ x2_3 ^ a3);
+        c[127 - 8 * (4 * col + 3) -: 8] = (x8_0 ^ x2_0 ^ a0) ^ (x8_1 ^ x4_1 ^ a1) ^ (x8_2 ^ a2) ^ (x8_3 ^ x4_3 ^ x2_3);
       end
     end
-    return from_bytes(c);
+    dec_round = c;
   endfunction
 
   logic [127:0] rk_q [15];

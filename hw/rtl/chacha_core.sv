@@ -19,27 +19,32 @@ module chacha_core #(
   output logic [511:0] blk_o,     // keystream byte 0 at [511:504]
   input  logic         wipe_i     // clear key-dependent state (end of job)
 );
-  typedef logic [15:0][31:0] words_t;
+  // The 16-word state is one flat vector, word i at [32*i +: 32] (flat so that simple Verilog
+  // front ends, e.g. yosys, take it).
   localparam int unsigned NumSteps = 10 / DrPerClk;
 
   function automatic logic [31:0] bswap32(logic [31:0] v);
-    return {v[7:0], v[15:8], v[23:16], v[31:24]};
+    bswap32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
   endfunction
 
-  function automatic words_t quarter(words_t x, int unsigned a, int unsigned b, int unsigned c,
-                                     int unsigned d);
-    words_t s = x;
-    s[a] = s[a] + s[b]; s[d] = s[d] ^ s[a]; s[d] = {s[d][15:0], s[d][31:16]};
-    s[c] = s[c] + s[d]; s[b] = s[b] ^ s[c]; s[b] = {s[b][19:0], s[b][31:20]};
-    s[a] = s[a] + s[b]; s[d] = s[d] ^ s[a]; s[d] = {s[d][23:0], s[d][31:24]};
-    s[c] = s[c] + s[d]; s[b] = s[b] ^ s[c]; s[b] = {s[b][24:0], s[b][31:25]};
-    return s;
+  function automatic logic [511:0] quarter(logic [511:0] x, int unsigned a, int unsigned b,
+                                           int unsigned c, int unsigned d);
+    logic [31:0]  va, vb, vc, vd;
+    logic [511:0] s;
+    va = x[32 * a +: 32]; vb = x[32 * b +: 32]; vc = x[32 * c +: 32]; vd = x[32 * d +: 32];
+    va = va + vb; vd = vd ^ va; vd = {vd[15:0], vd[31:16]};
+    vc = vc + vd; vb = vb ^ vc; vb = {vb[19:0], vb[31:20]};
+    va = va + vb; vd = vd ^ va; vd = {vd[23:0], vd[31:24]};
+    vc = vc + vd; vb = vb ^ vc; vb = {vb[24:0], vb[31:25]};
+    s = x;
+    s[32 * a +: 32] = va; s[32 * b +: 32] = vb; s[32 * c +: 32] = vc; s[32 * d +: 32] = vd;
+    quarter = s;
   endfunction
 
   // One column round and one diagonal round (RFC 8439 §2.3).
-  function automatic words_t double_round(words_t x);
-    words_t s = x;
-    s = quarter(s, 0, 4, 8, 12);
+  function automatic logic [511:0] double_round(logic [511:0] x);
+    logic [511:0] s;
+    s = quarter(x, 0, 4, 8, 12);
     s = quarter(s, 1, 5, 9, 13);
     s = quarter(s, 2, 6, 10, 14);
     s = quarter(s, 3, 7, 11, 15);
@@ -47,10 +52,10 @@ module chacha_core #(
     s = quarter(s, 1, 6, 11, 12);
     s = quarter(s, 2, 7, 8, 13);
     s = quarter(s, 3, 4, 9, 14);
-    return s;
+    double_round = s;
   endfunction
 
-  words_t init_q, x_q, x_next, init_d;
+  logic [511:0] init_q, x_q, x_next, init_d;
   logic   run_q;
   logic [3:0] step_q;
   logic   blk_valid_q;
@@ -58,13 +63,15 @@ module chacha_core #(
   logic   last_step, hold;
 
   always_comb begin
-    init_d[0] = 32'h61707865;
-    init_d[1] = 32'h3320646e;
-    init_d[2] = 32'h79622d32;
-    init_d[3] = 32'h6b206574;
-    for (int unsigned i = 0; i < 8; i++) init_d[4 + i] = bswap32(key_i[255 - 32 * i -: 32]);
-    init_d[12] = ctr_i;
-    for (int unsigned i = 0; i < 3; i++) init_d[13 + i] = bswap32(nonce_i[95 - 32 * i -: 32]);
+    init_d[31:0]   = 32'h61707865;
+    init_d[63:32]  = 32'h3320646e;
+    init_d[95:64]  = 32'h79622d32;
+    init_d[127:96] = 32'h6b206574;
+    for (int unsigned i = 0; i < 8; i++)
+      init_d[32 * (4 + i) +: 32] = bswap32(key_i[255 - 32 * i -: 32]);
+    init_d[415:384] = ctr_i;
+    for (int unsigned i = 0; i < 3; i++)
+      init_d[32 * (13 + i) +: 32] = bswap32(nonce_i[95 - 32 * i -: 32]);
   end
 
   always_comb begin
@@ -105,7 +112,7 @@ module chacha_core #(
           blk_valid_q <= 1'b1;
           // Serialise state + input as little-endian words (RFC 8439 §2.3.2).
           for (int unsigned i = 0; i < 16; i++)
-            blk_q[511 - 32 * i -: 32] <= bswap32(x_next[i] + init_q[i]);
+            blk_q[511 - 32 * i -: 32] <= bswap32(x_next[32 * i +: 32] + init_q[32 * i +: 32]);
         end
       end
       // A new block may start on the last round of the previous one (back to back).

@@ -58,12 +58,12 @@ module chacha_poly_engine
   function automatic logic [127:0] bswap128(logic [127:0] v);
     logic [127:0] r;
     for (int unsigned i = 0; i < 16; i++) r[8 * i +: 8] = v[127 - 8 * i -: 8];
-    return r;
+    bswap128 = r;
   endfunction
 
   // Top n bytes (n = 1..16) of a beat are payload; the rest must be zero.
   function automatic logic [127:0] beat_mask(logic [4:0] n);
-    return ~(128'(0)) << (8 * (7'd16 - {2'b0, n}));
+    beat_mask = ~(128'(0)) << (8 * (7'd16 - {2'b0, n}));
   endfunction
 
   state_e state_q, state_d;

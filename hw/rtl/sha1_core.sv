@@ -15,34 +15,36 @@ module sha1_core #(
   output logic [159:0] state_o,
   input  logic         wipe_i
 );
-  logic [4:0][31:0]  v_q, h_q;   // index 0 = a ... 4 = e
-  logic [15:0][31:0] w_q;
+  // Flat vectors, word i at [32*i +: 32]: working variables a (0) .. e (4), schedule W[t+i].
+  logic [159:0]      v_q, h_q;
+  logic [511:0]      w_q;
   logic [6:0]        t_q;
   logic              run_q, done_q;
   logic [159:0]      out_q;
 
-  logic [4:0][31:0]  v_d;
-  logic [15:0][31:0] w_d;
+  logic [159:0] v_d;
+  logic [511:0] w_d;
   always_comb begin
-    logic [31:0] f, k, tmp, w_x;
+    logic [31:0] a, b, c, d, e, f, k, tmp, w_x;
     logic [6:0]  t;
     v_d = v_q;
     w_d = w_q;
     for (int unsigned r = 0; r < RoundsPerClk; r++) begin
+      a = v_d[31:0]; b = v_d[63:32]; c = v_d[95:64]; d = v_d[127:96]; e = v_d[159:128];
       t = t_q + 7'(r);
       if (t < 7'd20) begin
-        f = (v_d[1] & v_d[2]) | (~v_d[1] & v_d[3]);                     k = 32'h5a827999;
+        f = (b & c) | (~b & d);          k = 32'h5a827999;
       end else if (t < 7'd40) begin
-        f = v_d[1] ^ v_d[2] ^ v_d[3];                                  k = 32'h6ed9eba1;
+        f = b ^ c ^ d;                   k = 32'h6ed9eba1;
       end else if (t < 7'd60) begin
-        f = (v_d[1] & v_d[2]) | (v_d[1] & v_d[3]) | (v_d[2] & v_d[3]); k = 32'h8f1bbcdc;
+        f = (b & c) | (b & d) | (c & d); k = 32'h8f1bbcdc;
       end else begin
-        f = v_d[1] ^ v_d[2] ^ v_d[3];                                  k = 32'hca62c1d6;
+        f = b ^ c ^ d;                   k = 32'hca62c1d6;
       end
-      tmp = {v_d[0][26:0], v_d[0][31:27]} + f + v_d[4] + k + w_d[0];
-      w_x = w_d[13] ^ w_d[8] ^ w_d[2] ^ w_d[0];
-      v_d = {v_d[3], v_d[2], {v_d[1][1:0], v_d[1][31:2]}, v_d[0], tmp};
-      w_d = {{w_x[30:0], w_x[31]}, w_d[15:1]};
+      tmp = {a[26:0], a[31:27]} + f + e + k + w_d[31:0];
+      w_x = w_d[447:416] ^ w_d[287:256] ^ w_d[95:64] ^ w_d[31:0];
+      v_d = {d, c, {b[1:0], b[31:2]}, a, tmp};
+      w_d = {{w_x[30:0], w_x[31]}, w_d[511:32]};
     end
   end
 
@@ -63,10 +65,10 @@ module sha1_core #(
       done_q <= 1'b0;
       if (start_i && ready_o) begin
         for (int unsigned i = 0; i < 5; i++) begin
-          v_q[i] <= state_i[159 - 32 * i -: 32];
-          h_q[i] <= state_i[159 - 32 * i -: 32];
+          v_q[32 * i +: 32] <= state_i[159 - 32 * i -: 32];
+          h_q[32 * i +: 32] <= state_i[159 - 32 * i -: 32];
         end
-        for (int unsigned i = 0; i < 16; i++) w_q[i] <= blk_i[511 - 32 * i -: 32];
+        for (int unsigned i = 0; i < 16; i++) w_q[32 * i +: 32] <= blk_i[511 - 32 * i -: 32];
         t_q   <= '0;
         run_q <= 1'b1;
       end else if (run_q) begin
@@ -76,7 +78,8 @@ module sha1_core #(
         if (t_q == 7'(80 - RoundsPerClk)) begin
           run_q  <= 1'b0;
           done_q <= 1'b1;
-          for (int unsigned i = 0; i < 5; i++) out_q[159 - 32 * i -: 32] <= h_q[i] + v_d[i];
+          for (int unsigned i = 0; i < 5; i++)
+            out_q[159 - 32 * i -: 32] <= h_q[32 * i +: 32] + v_d[32 * i +: 32];
         end
       end
     end

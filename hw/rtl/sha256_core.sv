@@ -15,7 +15,8 @@ module sha256_core #(
   output logic [255:0] state_o,
   input  logic         wipe_i
 );
-  localparam logic [31:0] K [64] = '{
+  // K[0] in the top word: K[t] = KTab[2047 - 32 * t -: 32].
+  localparam logic [2047:0] KTab = {
     32'h428a2f98, 32'h71374491, 32'hb5c0fbcf, 32'he9b5dba5, 32'h3956c25b, 32'h59f111f1, 32'h923f82a4, 32'hab1c5ed5,
     32'hd807aa98, 32'h12835b01, 32'h243185be, 32'h550c7dc3, 32'h72be5d74, 32'h80deb1fe, 32'h9bdc06a7, 32'hc19bf174,
     32'he49b69c1, 32'hefbe4786, 32'h0fc19dc6, 32'h240ca1cc, 32'h2de92c6f, 32'h4a7484aa, 32'h5cb0a9dc, 32'h76f988da,
@@ -27,33 +28,40 @@ module sha256_core #(
   };
 
   function automatic logic [31:0] rotr(logic [31:0] x, int unsigned n);
-    return (x >> n) | (x << (32 - n));
+    rotr = (x >> n) | (x << (32 - n));
   endfunction
 
-  logic [7:0][31:0]  v_q, h_q;  // working variables: index 0 = a ... 7 = h
-  logic [15:0][31:0] w_q;
+  // Flat vectors, word i at [32*i +: 32]: working variables a (0) .. h (7), schedule W[t+i].
+  logic [255:0]      v_q, h_q;
+  logic [511:0]      w_q;
   logic [6:0]        t_q;
   logic              run_q, done_q;
   logic [255:0]      out_q;
 
   // RoundsPerClk rounds, each one the FIPS 180-4 round on (v, w) followed by a window shift.
-  logic [7:0][31:0]  v_d;
-  logic [15:0][31:0] w_d;
+  logic [255:0] v_d;
+  logic [511:0] w_d;
   always_comb begin
-    logic [31:0] s0, s1, ch, maj, t1, t2, ws0, ws1;
+    logic [31:0] a, b, c, d, e, f, g, h, s0, s1, ch, maj, t1, t2, ws0, ws1;
+    logic [5:0]  ti;
+    logic [10:0] kmsb;
     v_d = v_q;
     w_d = w_q;
     for (int unsigned r = 0; r < RoundsPerClk; r++) begin
-      s1  = rotr(v_d[4], 6) ^ rotr(v_d[4], 11) ^ rotr(v_d[4], 25);
-      ch  = (v_d[4] & v_d[5]) ^ (~v_d[4] & v_d[6]);
-      t1  = v_d[7] + s1 + ch + K[6'(t_q) + 6'(r)] + w_d[0];
-      s0  = rotr(v_d[0], 2) ^ rotr(v_d[0], 13) ^ rotr(v_d[0], 22);
-      maj = (v_d[0] & v_d[1]) ^ (v_d[0] & v_d[2]) ^ (v_d[1] & v_d[2]);
+      a = v_d[31:0];    b = v_d[63:32];   c = v_d[95:64];   d = v_d[127:96];
+      e = v_d[159:128]; f = v_d[191:160]; g = v_d[223:192]; h = v_d[255:224];
+      s1  = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+      ch  = (e & f) ^ (~e & g);
+      ti   = 6'(t_q) + 6'(r);
+      kmsb = 11'd2047 - {ti, 5'b0};
+      t1  = h + s1 + ch + KTab[kmsb -: 32] + w_d[31:0];
+      s0  = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+      maj = (a & b) ^ (a & c) ^ (b & c);
       t2  = s0 + maj;
-      ws0 = rotr(w_d[1], 7) ^ rotr(w_d[1], 18) ^ (w_d[1] >> 3);
-      ws1 = rotr(w_d[14], 17) ^ rotr(w_d[14], 19) ^ (w_d[14] >> 10);
-      v_d = {v_d[6], v_d[5], v_d[4], v_d[3] + t1, v_d[2], v_d[1], v_d[0], t1 + t2};
-      w_d = {ws1 + w_d[9] + ws0 + w_d[0], w_d[15:1]};
+      ws0 = rotr(w_d[63:32], 7) ^ rotr(w_d[63:32], 18) ^ (w_d[63:32] >> 3);
+      ws1 = rotr(w_d[479:448], 17) ^ rotr(w_d[479:448], 19) ^ (w_d[479:448] >> 10);
+      v_d = {g, f, e, d + t1, c, b, a, t1 + t2};
+      w_d = {ws1 + w_d[319:288] + ws0 + w_d[31:0], w_d[511:32]};
     end
   end
 
@@ -74,10 +82,10 @@ module sha256_core #(
       done_q <= 1'b0;
       if (start_i && ready_o) begin
         for (int unsigned i = 0; i < 8; i++) begin
-          v_q[i] <= state_i[255 - 32 * i -: 32];
-          h_q[i] <= state_i[255 - 32 * i -: 32];
+          v_q[32 * i +: 32] <= state_i[255 - 32 * i -: 32];
+          h_q[32 * i +: 32] <= state_i[255 - 32 * i -: 32];
         end
-        for (int unsigned i = 0; i < 16; i++) w_q[i] <= blk_i[511 - 32 * i -: 32];
+        for (int unsigned i = 0; i < 16; i++) w_q[32 * i +: 32] <= blk_i[511 - 32 * i -: 32];
         t_q   <= '0;
         run_q <= 1'b1;
       end else if (run_q) begin
@@ -87,7 +95,8 @@ module sha256_core #(
         if (t_q == 7'(64 - RoundsPerClk)) begin
           run_q  <= 1'b0;
           done_q <= 1'b1;
-          for (int unsigned i = 0; i < 8; i++) out_q[255 - 32 * i -: 32] <= h_q[i] + v_d[i];
+          for (int unsigned i = 0; i < 8; i++)
+            out_q[255 - 32 * i -: 32] <= h_q[32 * i +: 32] + v_d[32 * i +: 32];
         end
       end
     end
