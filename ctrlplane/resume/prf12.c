@@ -3,80 +3,98 @@
  * The TLS 1.2 PRF and what is derived with it (see prf12.h). P_hash (RFC 5246 §5):
  *   A(0) = seed, A(i) = HMAC(secret, A(i-1)),
  *   P_hash = HMAC(secret, A(1) || seed) || HMAC(secret, A(2) || seed) || ...
- * with seed = label || seed1 || seed2 here. Control-plane code, once or twice per handshake: it
- * uses libcrypto's one-shot HMAC and a stack buffer, and wipes both.
+ * with seed = label || seed1 || seed2 here. Control-plane code, a few calls per handshake: one
+ * keyed EVP_MAC context per call, re-initialised (same key) for each HMAC; stack buffers wiped.
  */
 #include "ctrlplane/resume/prf12.h"
 
 #include <string.h>
 
+#include <stdbool.h>
+
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "common/ct.h"
 
 enum { HASH_MAX = 48 };
 
-/* The PRF's HMAC hash by enum ftls_hash. */
-static const EVP_MD *(*const prf_mds[])(void) = {
-	[FTLS_HASH_SHA256] = EVP_sha256,
-	[FTLS_HASH_SHA384] = EVP_sha384,
+/* The PRF's HMAC hash by enum ftls_hash: libcrypto's digest names. */
+static const char *const prf_digests[] = {
+	[FTLS_HASH_SHA256] = "SHA256",
+	[FTLS_HASH_SHA384] = "SHA384",
 };
 
-static const EVP_MD *prf_md(int hash)
+static const char *prf_digest(int hash)
 {
-	if (hash < 0 || (size_t)hash >= sizeof(prf_mds) / sizeof(prf_mds[0]) || !prf_mds[hash])
+	if (hash < 0 || (size_t)hash >= sizeof(prf_digests) / sizeof(prf_digests[0]))
 		return NULL;
-	return prf_mds[hash]();
+	return prf_digests[hash];
+}
+
+/* HMAC(key, a || b || c) on a keyed context: EVP_MAC_init with a NULL key keeps the key. */
+static bool hmac3(EVP_MAC_CTX *c, const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+		  const uint8_t *d, size_t dl, uint8_t *out, size_t hl)
+{
+	size_t ol = 0;
+
+	return EVP_MAC_init(c, NULL, 0, NULL) == 1 && (!al || EVP_MAC_update(c, a, al) == 1) &&
+	       (!bl || EVP_MAC_update(c, b, bl) == 1) && (!dl || EVP_MAC_update(c, d, dl) == 1) &&
+	       EVP_MAC_final(c, out, &ol, hl) == 1 && ol == hl;
 }
 
 enum ftls_err cp_prf12(int hash, const uint8_t *secret, size_t secret_len, const char *label,
 		       const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len,
 		       uint8_t *out, size_t out_len)
 {
-	const EVP_MD *md = prf_md(hash);
+	const char *digest = prf_digest(hash);
 	size_t hl = ftls_hash_len(hash), ll = label ? strlen(label) : 0, sl;
-	/* buf = A(i) || label || seed1 || seed2: A(i) is rewritten in place each round. */
-	uint8_t buf[HASH_MAX + CP_PRF12_SEED_MAX], blk[HASH_MAX];
-	unsigned int n;
-	enum ftls_err e = FTLS_OK;
+	/* seed = label || seed1 || seed2, then A(i) and each output block. */
+	uint8_t seed[CP_PRF12_SEED_MAX], a[HASH_MAX], blk[HASH_MAX];
+	EVP_MAC *mac = NULL;
+	EVP_MAC_CTX *c = NULL;
+	OSSL_PARAM params[2];
+	enum ftls_err e = FTLS_ERR_INTERNAL;
 
-	if (!md || !secret || !out || (seed1_len && !seed1) || (seed2_len && !seed2) ||
-	    secret_len > INT32_MAX)
+	if (!digest || !secret || !out || (seed1_len && !seed1) || (seed2_len && !seed2))
 		return FTLS_ERR_INVAL;
 	if (ll > CP_PRF12_SEED_MAX || seed1_len > CP_PRF12_SEED_MAX - ll ||
 	    seed2_len > CP_PRF12_SEED_MAX - ll - seed1_len)
 		return FTLS_ERR_INVAL;
 	sl = ll + seed1_len + seed2_len;
-	memcpy(buf + hl, label, ll);
+	memcpy(seed, label, ll);
 	if (seed1_len)
-		memcpy(buf + hl + ll, seed1, seed1_len);
+		memcpy(seed + ll, seed1, seed1_len);
 	if (seed2_len)
-		memcpy(buf + hl + ll + seed1_len, seed2, seed2_len);
+		memcpy(seed + ll + seed1_len, seed2, seed2_len);
 
-	/* A(1) = HMAC(secret, seed) */
-	if (!HMAC(md, secret, (int)secret_len, buf + hl, sl, buf, &n) || n != hl) {
-		e = FTLS_ERR_INTERNAL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	if (!c || EVP_MAC_init(c, secret, secret_len, params) != 1)
 		goto out;
-	}
+	/* A(1) = HMAC(secret, seed) */
+	if (!hmac3(c, seed, sl, NULL, 0, NULL, 0, a, hl))
+		goto out;
 	while (out_len) {
 		size_t take = out_len < hl ? out_len : hl;
 
-		if (!HMAC(md, secret, (int)secret_len, buf, hl + sl, blk, &n) || n != hl) {
-			e = FTLS_ERR_INTERNAL;
+		if (!hmac3(c, a, hl, seed, sl, NULL, 0, blk, hl))
 			goto out;
-		}
 		memcpy(out, blk, take);
 		out += take;
 		out_len -= take;
 		/* A(i+1) = HMAC(secret, A(i)) */
-		if (out_len && (!HMAC(md, secret, (int)secret_len, buf, hl, buf, &n) || n != hl)) {
-			e = FTLS_ERR_INTERNAL;
+		if (out_len && !hmac3(c, a, hl, NULL, 0, NULL, 0, a, hl))
 			goto out;
-		}
 	}
+	e = FTLS_OK;
 out:
-	ftls_wipe(buf, sizeof(buf));
+	EVP_MAC_CTX_free(c); /* cleanses the keyed state */
+	EVP_MAC_free(mac);
+	ftls_wipe(seed, sizeof(seed));
+	ftls_wipe(a, sizeof(a));
 	ftls_wipe(blk, sizeof(blk));
 	return e;
 }
