@@ -275,6 +275,35 @@ static void test_good_chains_and_identity(void **state)
 	expect("at an injected time inside validity", check(v, c2, 2, time(NULL) + 3600, NULL), FTLS_OK);
 	X509_free(rsa_leaf);
 	X509_free(ec_leaf);
+
+	/* Identity strings are printable ASCII whatever the certificate holds; SANs past 16 dropped. */
+	{
+		char san[2048];
+		size_t o = 0;
+		struct spec s = { "x", k_ec, root, k_root, "critical,CA:FALSE", "critical,digitalSignature",
+				  "clientAuth", san, -60, 86400 };
+		X509 *x;
+
+		o += (size_t)snprintf(san + o, sizeof(san) - o, "email:bell\x07@example.com");
+		for (int i = 0; i < 20; i++)
+			o += (size_t)snprintf(san + o, sizeof(san) - o, ",DNS:h%d.example", i);
+		x = make(&s);
+		/* The control byte goes in raw, through the IA5String itself. */
+		{
+			GENERAL_NAMES *g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+			ASN1_IA5STRING *e = sk_GENERAL_NAME_value(g, 0)->d.rfc822Name;
+
+			assert_int_equal(ASN1_STRING_set(e, "bell\x07@example.com", -1), 1);
+			assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, g, 0, X509V3_ADD_REPLACE), 1);
+			assert_true(X509_sign(x, k_root, EVP_sha256()) > 0);
+			GENERAL_NAMES_free(g);
+		}
+		expect("SAN with a control byte, 21 SANs", check(v, &x, 1, 0, &id), FTLS_OK);
+		assert_int_equal(id.nb_san, CP_X509_SAN_MAX);
+		assert_string_equal(id.san[0].value, "bell?@example.com");
+		assert_string_equal(id.san[15].value, "h14.example");
+		X509_free(x);
+	}
 	cp_x509_verifier_destroy(v);
 }
 
@@ -386,6 +415,29 @@ static void test_usage_and_keys(void **state)
 	x = make(&s);
 	expect("RSA-1024 leaf", check(v, &x, 1, 0, NULL), FTLS_ERR_UNSUPPORTED_CERTIFICATE);
 	X509_free(x);
+	/* Other key types: P-384 and Ed25519 accepted, P-521 not. */
+	{
+		static const struct { const char *alg, *arg; enum ftls_err want; } kt[] = {
+			{ "EC", "P-384", FTLS_OK },
+			{ "ED25519", NULL, FTLS_OK },
+			{ "EC", "P-521", FTLS_ERR_UNSUPPORTED_CERTIFICATE },
+		};
+
+		for (size_t i = 0; i < sizeof(kt) / sizeof(kt[0]); i++) {
+			EVP_PKEY *k = kt[i].arg ? EVP_PKEY_Q_keygen(NULL, NULL, kt[i].alg, kt[i].arg)
+						: EVP_PKEY_Q_keygen(NULL, NULL, kt[i].alg);
+			char what[64];
+
+			assert_non_null(k);
+			s.cn = "other key";
+			s.key = k;
+			x = make(&s);
+			snprintf(what, sizeof(what), "%s %s leaf", kt[i].alg, kt[i].arg ? kt[i].arg : "");
+			expect(what, check(v, &x, 1, 0, NULL), kt[i].want);
+			X509_free(x);
+			EVP_PKEY_free(k);
+		}
+	}
 	/* A CA certificate as the client's leaf. */
 	expect("intermediate CA presented as leaf", check(v, &inter, 1, 0, NULL),
 	       FTLS_ERR_UNSUPPORTED_CERTIFICATE);
