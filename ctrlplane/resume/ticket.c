@@ -88,33 +88,51 @@ enum ftls_err cp_sess_state_encode(const struct cp_sess_state *st, struct ftls_b
 	return FTLS_OK;
 }
 
-enum ftls_err cp_sess_state_decode(struct ftls_buf *b, struct cp_sess_state *st)
+/* Reads a vector <min..max> with a prefix-byte length into dst (room for max), its length to *len. */
+static enum ftls_err get_vec_into(struct ftls_buf *b, unsigned prefix, size_t min, size_t max,
+				  void *dst, size_t *len)
 {
 	struct ftls_buf v;
-	uint8_t format;
+	enum ftls_err e = ftls_buf_get_vec(b, prefix, min, max, &v);
+
+	if (e)
+		return e;
+	*len = ftls_buf_remaining(&v);
+	return ftls_buf_get_bytes(&v, dst, *len);
+}
+
+enum ftls_err cp_sess_state_decode(struct ftls_buf *b, struct cp_sess_state *st)
+{
+	uint8_t format = 0;
+	size_t secret_len = 0, alpn_len = 0, sni_len = 0, identity_len = 0;
+	enum ftls_err e;
 
 	if (!b || !st)
 		return FTLS_ERR_INVAL;
 	memset(st, 0, sizeof(*st));
-	if (ftls_buf_get_u8(b, &format) || format != CP_SESS_STATE_FORMAT ||
-	    ftls_buf_get_u16(b, &st->version) || ftls_buf_get_u16(b, &st->suite) ||
-	    ftls_buf_get_u8(b, &st->flags) ||
-	    ftls_buf_get_vec(b, 1, 1, CP_SESS_SECRET_MAX, &v) ||
-	    ftls_buf_get_bytes(&v, st->secret, ftls_buf_remaining(&v)) ||
-	    (st->secret_len = (uint8_t)v.len, false) ||
-	    ftls_buf_get_u64(b, &st->created) || ftls_buf_get_u32(b, &st->lifetime) ||
-	    ftls_buf_get_u32(b, &st->age_add) ||
-	    ftls_buf_get_vec(b, 1, 0, CP_SESS_ALPN_MAX, &v) ||
-	    (st->alpn_len = (uint8_t)v.len, ftls_buf_get_bytes(&v, st->alpn, v.len)) ||
-	    ftls_buf_get_vec(b, 1, 0, CP_SESS_SNI_MAX, &v) ||
-	    (st->sni_len = (uint8_t)v.len, ftls_buf_get_bytes(&v, st->sni, v.len)) ||
-	    ftls_buf_get_vec(b, 2, 0, CP_SESS_IDENTITY_MAX, &v) ||
-	    (st->identity_len = (uint16_t)v.len, ftls_buf_get_bytes(&v, st->identity, v.len)) ||
-	    ftls_buf_end(b) || !state_ok(st)) {
-		ftls_wipe(st, sizeof(*st));
-		return FTLS_ERR_DECODE;
-	}
+	if ((e = ftls_buf_get_u8(b, &format)) ||
+	    (e = ftls_buf_get_u16(b, &st->version)) ||
+	    (e = ftls_buf_get_u16(b, &st->suite)) ||
+	    (e = ftls_buf_get_u8(b, &st->flags)) ||
+	    (e = get_vec_into(b, 1, 1, CP_SESS_SECRET_MAX, st->secret, &secret_len)) ||
+	    (e = ftls_buf_get_u64(b, &st->created)) ||
+	    (e = ftls_buf_get_u32(b, &st->lifetime)) ||
+	    (e = ftls_buf_get_u32(b, &st->age_add)) ||
+	    (e = get_vec_into(b, 1, 0, CP_SESS_ALPN_MAX, st->alpn, &alpn_len)) ||
+	    (e = get_vec_into(b, 1, 0, CP_SESS_SNI_MAX, st->sni, &sni_len)) ||
+	    (e = get_vec_into(b, 2, 0, CP_SESS_IDENTITY_MAX, st->identity, &identity_len)) ||
+	    (e = ftls_buf_end(b)))
+		goto bad;
+	st->secret_len = (uint8_t)secret_len;
+	st->alpn_len = (uint8_t)alpn_len;
+	st->sni_len = (uint8_t)sni_len;
+	st->identity_len = (uint16_t)identity_len;
+	if (format != CP_SESS_STATE_FORMAT || !state_ok(st))
+		goto bad;
 	return FTLS_OK;
+bad:
+	ftls_wipe(st, sizeof(*st));
+	return FTLS_ERR_DECODE;
 }
 
 /* ---- keys ---- */
