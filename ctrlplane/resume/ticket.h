@@ -19,6 +19,8 @@
  *  - Every failure to open a ticket (unknown key, bad tag, malformed state, expired) is a clean
  *    error and means one thing to the caller: ignore the ticket and do a full handshake. No alert.
  *  - Time is injected: now() returns seconds; ticket creation times are on that clock.
+ *  - Not thread-safe (one cipher context per key set): share one instance between control-plane
+ *    threads under the caller's lock, so that every thread opens every thread's tickets.
  */
 #ifndef CP_TICKET_H
 #define CP_TICKET_H

@@ -16,7 +16,10 @@
 
 #include <cmocka.h>
 
+#include "common/ct.h"
+#include "common/tls.h"
 #include "ctrlplane/resume/sess_cache.h"
+#include "ctrlplane/resume/ticket.h"
 
 static uint64_t fake_now;
 static uint64_t clock_cb(void *arg)
@@ -273,6 +276,41 @@ static void test_bad_arguments(void **state)
 	cp_sess_cache_destroy(NULL);
 }
 
+/* The TLS 1.2 session-ID flow: the value is an encoded cp_sess_state (ticket.h). */
+static void test_state_as_value(void **state)
+{
+	struct cp_sess_cache *c;
+	struct cp_sess_state st, back;
+	uint8_t id[32], enc[CP_SESS_STATE_MAX], out[CP_SESS_STATE_MAX];
+	struct ftls_buf w, r;
+	size_t len;
+
+	(void)state;
+	fake_now = 50;
+	c = mk(16, 1 << 16, 300);
+	memset(&st, 0, sizeof(st));
+	st.version = FTLS_V_TLS12;
+	st.suite = FTLS_ECDHE_ECDSA_AES256_GCM_SHA384;
+	st.flags = CP_SESS_F_EMS;
+	st.secret_len = 48;
+	memset(st.secret, 0x77, 48);
+	st.created = fake_now;
+	st.lifetime = 300;
+	memset(id, 0x42, sizeof(id));
+	ftls_buf_init(&w, enc, sizeof(enc));
+	assert_int_equal(cp_sess_state_encode(&st, &w), FTLS_OK);
+	assert_int_equal(cp_sess_put(c, id, 32, enc, w.len, st.lifetime), FTLS_OK);
+	ftls_wipe(enc, sizeof(enc));
+	assert_int_equal(cp_sess_get(c, id, 32, out, sizeof(out), &len), FTLS_OK);
+	ftls_buf_init_ro(&r, out, len);
+	assert_int_equal(cp_sess_state_decode(&r, &back), FTLS_OK);
+	assert_int_equal(back.suite, st.suite);
+	assert_memory_equal(back.secret, st.secret, 48);
+	ftls_wipe(out, sizeof(out));
+	ftls_wipe(&back, sizeof(back));
+	cp_sess_cache_destroy(c);
+}
+
 /* ---- random operations against a reference model (arrays, linear scans) ---- */
 
 enum { M_CAP = 64, M_KEYS = 200 };
@@ -376,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_take_is_single_use),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_state_as_value),
 		cmocka_unit_test(test_random_vs_model),
 	};
 
