@@ -321,6 +321,24 @@ out:
 	return e;
 }
 
+enum ftls_err cp_x509_leaf_pubkey(const uint8_t *der, size_t der_len, EVP_PKEY **key)
+{
+	const uint8_t *p = der;
+	X509 *x;
+
+	if (!der || !key)
+		return FTLS_ERR_INVAL;
+	*key = NULL;
+	if (!der_len || der_len > LONG_MAX)
+		return FTLS_ERR_BAD_CERTIFICATE;
+	x = d2i_X509(NULL, &p, (long)der_len);
+	if (x && p == der + der_len)
+		*key = X509_get_pubkey(x);
+	X509_free(x);
+	ERR_clear_error();
+	return *key ? FTLS_OK : FTLS_ERR_BAD_CERTIFICATE;
+}
+
 enum ftls_err cp_x509_ca_names(const struct cp_x509_verifier *v, struct ftls_buf *out)
 {
 	struct ftls_buf save;

@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "common/buf.h"
 #include "common/err.h"
 
@@ -74,6 +76,13 @@ void cp_x509_verifier_destroy(struct cp_x509_verifier *v);
 enum ftls_err cp_x509_verify(const struct cp_x509_verifier *v, const uint8_t *const *der,
 			     const size_t *der_len, size_t n, time_t at,
 			     struct cp_x509_identity *id) FTLS_MUST_CHECK;
+
+/*
+ * The public key of a certificate (normally the verified leaf, der[0]), for checking the
+ * client's CertificateVerify. The caller frees it with EVP_PKEY_free. FTLS_ERR_BAD_CERTIFICATE
+ * when der is not exactly one certificate with a usable key.
+ */
+enum ftls_err cp_x509_leaf_pubkey(const uint8_t *der, size_t der_len, EVP_PKEY **key) FTLS_MUST_CHECK;
 
 /* Appends CertificateRequest's certificate_authorities: opaque DistinguishedName<1..2^16-1>
  * list in a 2-byte-length vector, one entry (DER subject) per certificate of the bundle, in

@@ -47,6 +47,11 @@ enum {
 	CP_TICKET_TAG_LEN = 16,
 	CP_TICKET_OVERHEAD = CP_TICKET_KEY_NAME_LEN + CP_TICKET_NONCE_LEN + CP_TICKET_TAG_LEN,
 	CP_TICKET_MAX_LEN = CP_TICKET_OVERHEAD + CP_SESS_STATE_MAX,
+	/*
+	 * A ticket's first CP_TICKET_ID_LEN bytes (key name and random nonce) name it uniquely: the
+	 * key for sess_cache.h's single-use store (put when issued, cp_sess_take when used).
+	 */
+	CP_TICKET_ID_LEN = CP_TICKET_KEY_NAME_LEN + CP_TICKET_NONCE_LEN,
 };
 
 enum { CP_SESS_F_EMS = 1 }; /* flags: TLS 1.2 session used extended master secret */

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/tls.h"
+#include "ctrlplane/resume/sess_cache.h"
 #include "ctrlplane/resume/ticket.h"
 
 static uint64_t fake_now;
@@ -364,6 +365,38 @@ static void test_rotation(void **state)
 	cp_ticket_keys_destroy(k);
 }
 
+/* TLS 1.3 single-use tickets: the ticket id goes into the session cache when issued, is taken on use. */
+static void test_single_use_with_cache(void **state)
+{
+	struct cp_sess_cache_conf cc = { .max_entries = 64, .max_bytes = 1 << 16, .lifetime = 7200,
+					 .now = clock_cb };
+	struct cp_sess_cache *cache = NULL;
+	struct cp_ticket_keys *k;
+	struct cp_sess_state st, back;
+	uint8_t t[CP_TICKET_MAX_LEN], t2[CP_TICKET_MAX_LEN];
+	size_t n, n2, len;
+
+	(void)state;
+	fake_now = 10;
+	k = mk(3600);
+	assert_int_equal(cp_sess_cache_create(&cc, &cache), FTLS_OK);
+	state13(&st);
+	assert_int_equal(cp_ticket_seal(k, &st, t, sizeof(t), &n), FTLS_OK);
+	assert_int_equal(cp_ticket_seal(k, &st, t2, sizeof(t2), &n2), FTLS_OK);
+	assert_memory_not_equal(t, t2, CP_TICKET_ID_LEN);
+	assert_int_equal(cp_sess_put(cache, t, CP_TICKET_ID_LEN, NULL, 0, st.lifetime), FTLS_OK);
+	assert_int_equal(cp_sess_put(cache, t2, CP_TICKET_ID_LEN, NULL, 0, st.lifetime), FTLS_OK);
+	/* First use: opens, and is taken. Second use: opens, but is no longer there. */
+	assert_int_equal(cp_ticket_open(k, t, n, &back, NULL), FTLS_OK);
+	assert_int_equal(cp_sess_take(cache, t, CP_TICKET_ID_LEN, NULL, 0, &len), FTLS_OK);
+	assert_int_equal(cp_ticket_open(k, t, n, &back, NULL), FTLS_OK);
+	assert_int_equal(cp_sess_take(cache, t, CP_TICKET_ID_LEN, NULL, 0, &len), FTLS_ERR_NOT_FOUND);
+	/* The other ticket is unaffected. */
+	assert_int_equal(cp_sess_take(cache, t2, CP_TICKET_ID_LEN, NULL, 0, &len), FTLS_OK);
+	cp_sess_cache_destroy(cache);
+	cp_ticket_keys_destroy(k);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct cp_ticket_conf conf = { .period = 0 };
@@ -393,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_seal_open_and_tamper),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_single_use_with_cache),
 		cmocka_unit_test(test_bad_arguments),
 	};
 

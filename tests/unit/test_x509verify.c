@@ -267,6 +267,18 @@ static void test_good_chains_and_identity(void **state)
 	assert_string_equal(cp_x509_san_type_name(id.san[2].type), "URI");
 	assert_true(strlen(id.serial) > 0);
 	expect("ECDSA leaf via an intermediate", check(v, c2, 2, 0, &id), FTLS_OK);
+	{
+		uint8_t *der = NULL;
+		int dl = i2d_X509(ec_leaf, &der);
+		EVP_PKEY *pk = NULL;
+
+		assert_int_equal(cp_x509_leaf_pubkey(der, (size_t)dl, &pk), FTLS_OK);
+		assert_int_equal(EVP_PKEY_eq(pk, k_ec), 1);
+		EVP_PKEY_free(pk);
+		assert_int_equal(cp_x509_leaf_pubkey(der, (size_t)dl - 1, &pk), FTLS_ERR_BAD_CERTIFICATE);
+		assert_null(pk);
+		OPENSSL_free(der);
+	}
 	assert_string_equal(id.subject, "CN=bob,O=ftls test");
 	assert_int_equal(id.depth, 3);
 	/* An unrelated extra certificate in the chain does not hurt. */
