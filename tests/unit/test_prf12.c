@@ -10,7 +10,9 @@
  *    session hash of the handshake messages, with the premaster decrypted from an RSA key
  *    exchange) must equal SSL_SESSION_get_master_key; for every suite the derived keys must open
  *    the application records both peers wrote and both verify_data must equal the Finished
- *    messages libssl sent.
+ *    messages libssl sent;
+ *  - libssl resuming by session id, with the server's session kept as an encoded state in our
+ *    session cache: keys and the abbreviated handshake's Finished from the cached master secret.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +32,8 @@
 
 #include "common/ct.h"
 #include "ctrlplane/resume/prf12.h"
+#include "ctrlplane/resume/sess_cache.h"
+#include "ctrlplane/resume/ticket.h"
 #include "tests/unit/test_record_util.h"
 
 #define V12 FTLS_VECTORS_DIR "/illustrated-tls12/"
@@ -357,6 +361,20 @@ static SSL *make_ssl(const struct ftls_suite *s, int server, bool ems, SSL_CTX *
 	return ssl;
 }
 
+/* Another connection on an existing context. */
+static SSL *again(SSL_CTX *ctx, int server)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	assert_non_null(ssl);
+	SSL_set_bio(ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	if (server)
+		SSL_set_accept_state(ssl);
+	else
+		SSL_set_connect_state(ssl);
+	return ssl;
+}
+
 /* The pre-master secret of an RSA key exchange, decrypted here from the ClientKeyExchange. */
 static void rsa_premaster(const uint8_t *cke, uint8_t pms[48])
 {
@@ -478,6 +496,99 @@ static void test_libssl_every_tls12_suite(void **state)
 	assert_true(runs >= 20);
 }
 
+/*
+ * The TLS 1.2 session-ID resumption flow with the building blocks: after a full handshake the
+ * server's session (master secret, suite, EMS) is encoded (ticket.h) into the session cache under
+ * its session id; libssl then resumes; the state looked up by the resumed session id gives, with
+ * the new randoms, the keys that open both peers' records and both Finished of the abbreviated
+ * handshake (server Finished over CH..SH, client Finished over CH..SH + server Finished).
+ */
+static void resume_one(const struct ftls_suite *s)
+{
+	SSL_CTX *sctx, *cctx;
+	SSL *srv = make_ssl(s, 1, true, &sctx), *cli = make_ssl(s, 0, true, &cctx);
+	struct cp_sess_cache_conf cc = { .max_entries = 8, .max_bytes = 4096, .lifetime = 300 };
+	struct cp_sess_cache *cache = NULL;
+	struct cp_sess_state st;
+	SSL_SESSION *sess;
+	const uint8_t *sid;
+	unsigned int sid_len;
+	uint8_t enc[CP_SESS_STATE_MAX], cr[32], sr[32], th[48], vd[12];
+	struct ftls_buf w, r;
+	struct ftls_key_install srx, stx, crx, ctx;
+	size_t len, hl = ftls_hash_len(s->hash);
+	long sfin, cfin;
+
+	assert_int_equal(cp_sess_cache_create(&cc, &cache), FTLS_OK);
+	handshake(cli, srv);
+	/* What the server would store after its full handshake. */
+	memset(&st, 0, sizeof(st));
+	st.version = FTLS_V_TLS12;
+	st.suite = s->id;
+	st.flags = SSL_get_extms_support(srv) == 1 ? CP_SESS_F_EMS : 0;
+	st.secret_len = 48;
+	assert_int_equal(SSL_SESSION_get_master_key(SSL_get_session(srv), st.secret, 48), 48);
+	st.lifetime = 300;
+	ftls_buf_init(&w, enc, sizeof(enc));
+	assert_int_equal(cp_sess_state_encode(&st, &w), FTLS_OK);
+	sid = SSL_SESSION_get_id(SSL_get_session(srv), &sid_len);
+	assert_int_equal(sid_len, 32);
+	assert_int_equal(cp_sess_put(cache, sid, sid_len, enc, w.len, 0), FTLS_OK);
+	memset(&st, 0, sizeof(st));
+	sess = SSL_get1_session(cli);
+	/* A connection freed without a shutdown takes its session out of libssl's cache. */
+	SSL_set_shutdown(cli, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_set_shutdown(srv, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(cli);
+	SSL_free(srv);
+
+	/* The abbreviated handshake. */
+	srv = again(sctx, 1);
+	cli = again(cctx, 0);
+	assert_int_equal(SSL_set_session(cli, sess), 1);
+	hs_len = hs_n = 0;
+	handshake(cli, srv);
+	assert_int_equal(SSL_session_reused(srv), 1);
+	sid = SSL_SESSION_get_id(SSL_get_session(srv), &sid_len);
+	assert_int_equal(cp_sess_get(cache, sid, sid_len, enc, sizeof(enc), &len), FTLS_OK);
+	ftls_buf_init_ro(&r, enc, len);
+	assert_int_equal(cp_sess_state_decode(&r, &st), FTLS_OK);
+	assert_int_equal(st.suite, s->id);
+	assert_true(st.flags & CP_SESS_F_EMS);
+	assert_int_equal(SSL_get_client_random(srv, cr, 32), 32);
+	assert_int_equal(SSL_get_server_random(srv, sr, 32), 32);
+	assert_int_equal(hs_find(FTLS_HS_CERTIFICATE, 0), -1);
+	sfin = hs_find(FTLS_HS_FINISHED, 0);   /* the server's comes first */
+	cfin = hs_find(FTLS_HS_FINISHED, 1);
+	assert_true(sfin > 0 && cfin > sfin);
+	sha(s->hash, hs_log, (size_t)sfin, th);
+	assert_int_equal(cp_prf12_finished(s->hash, st.secret, false, th, hl, vd), FTLS_OK);
+	assert_memory_equal(hs_log + sfin + 4, vd, 12);
+	sha(s->hash, hs_log, (size_t)cfin, th);
+	assert_int_equal(cp_prf12_finished(s->hash, st.secret, true, th, hl, vd), FTLS_OK);
+	assert_memory_equal(hs_log + cfin + 4, vd, 12);
+	assert_int_equal(cp_prf12_keys(s, st.secret, cr, sr, true, 1, &srx, &stx), FTLS_OK);
+	assert_int_equal(cp_prf12_keys(s, st.secret, cr, sr, false, 1, &crx, &ctx), FTLS_OK);
+	open_one(cli, &srx, "resumed: client to server");
+	open_one(srv, &crx, "resumed: server to client");
+	printf("%-45s resumed by session id: cached state -> keys and both Finished = libssl's\n", s->name);
+	ftls_wipe(&st, sizeof(st));
+	SSL_SESSION_free(sess);
+	SSL_free(cli);
+	SSL_free(srv);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+	cp_sess_cache_destroy(cache);
+}
+
+static void test_libssl_session_id_resumption(void **state)
+{
+	(void)state;
+	resume_one(ftls_suite_by_id(FTLS_ECDHE_RSA_AES128_GCM_SHA256));
+	resume_one(ftls_suite_by_id(FTLS_ECDHE_RSA_AES256_CBC_SHA384));
+	resume_one(ftls_suite_by_id(FTLS_ECDHE_ECDSA_CHACHA20_POLY1305));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_prf_vs_libcrypto),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_libssl_every_tls12_suite),
+		cmocka_unit_test(test_libssl_session_id_resumption),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
