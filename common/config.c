@@ -24,6 +24,10 @@ static const cyaml_strval_t version_strings[] = {
 	{ "tls1.2", FTLS_CFG_TLS12 },
 	{ "tls1.3", FTLS_CFG_TLS13 },
 };
+static const cyaml_strval_t ems_strings[] = {
+	{ "required", FTLS_EMS_REQUIRED },
+	{ "optional", FTLS_EMS_OPTIONAL },
+};
 static const cyaml_strval_t responder_strings[] = {
 	{ "echo", FTLS_RESP_ECHO },
 	{ "http", FTLS_RESP_HTTP },
@@ -97,6 +101,8 @@ static const cyaml_schema_field_t listener_fields[] = {
 			 handshake_timeout_ms),
 	CYAML_FIELD_UINT("max_connections", CYAML_FLAG_OPTIONAL, struct ftls_cfg_listener,
 			 max_connections),
+	CYAML_FIELD_ENUM("extended_master_secret", CYAML_FLAG_OPTIONAL, struct ftls_cfg_listener,
+			 ems, ems_strings, NSTR(ems_strings)),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t listener_entry = {
@@ -326,31 +332,34 @@ static enum ftls_err check_listener(struct ftls_config *c, unsigned i, char *err
 			snprintf(path, sizeof(path), "listeners[%u].name", i);
 			return cfg_error(c, err, len, path, "duplicate listener name '%s'", l->name);
 		}
-	/* Versions: TLS 1.3 only in this release; 1.2 is accepted by the schema for the next one. */
+	/* Versions, preferred first: TLS 1.3 and 1.2 (nothing older exists here); both by default. */
 	if (!l->versions_count) {
 		l->version_ids[l->nb_version_ids++] = FTLS_V_TLS13;
+		l->version_ids[l->nb_version_ids++] = FTLS_V_TLS12;
 	}
 	for (unsigned j = 0; j < l->versions_count; j++) {
+		uint16_t v = l->versions[j] == FTLS_CFG_TLS12 ? FTLS_V_TLS12 : FTLS_V_TLS13;
 		snprintf(path, sizeof(path), "listeners[%u].versions[%u]", i, j);
-		if (l->versions[j] == FTLS_CFG_TLS12)
-			return cfg_error(c, err, len, path, "tls1.2 is not implemented yet");
-		l->version_ids[l->nb_version_ids++] = FTLS_V_TLS13;
+		for (unsigned k = 0; k < l->nb_version_ids; k++)
+			if (l->version_ids[k] == v)
+				return cfg_error(c, err, len, path, "version listed twice");
+		l->version_ids[l->nb_version_ids++] = v;
 	}
 	for (unsigned j = 0; j < l->suites_count; j++) {
 		const struct ftls_suite *s = ftls_suite_by_name(l->suites[j]);
 		snprintf(path, sizeof(path), "listeners[%u].suites[%u]", i, j);
 		if (!s)
 			return cfg_error(c, err, len, path, "unknown cipher suite '%s'", l->suites[j]);
-		if (s->version != FTLS_V_TLS13)
-			return cfg_error(c, err, len, path, "'%s' is a TLS 1.2 suite (not enabled yet)",
-					 l->suites[j]);
+		for (unsigned k = 0; k < l->nb_suite_ids; k++)
+			if (l->suite_ids[k] == s->id)
+				return cfg_error(c, err, len, path, "suite listed twice");
 		l->suite_ids[l->nb_suite_ids++] = s->id;
 	}
-	if (!l->suites_count) {
-		l->suite_ids[l->nb_suite_ids++] = FTLS_TLS_AES_128_GCM_SHA256;
-		l->suite_ids[l->nb_suite_ids++] = FTLS_TLS_AES_256_GCM_SHA384;
-		l->suite_ids[l->nb_suite_ids++] = FTLS_TLS_CHACHA20_POLY1305_SHA256;
-	}
+	/* Default: every suite of the table in its order, except the RSA key exchange (no forward
+	 * secrecy: only when listed). */
+	for (size_t k = 0; !l->suites_count && k < ftls_nb_suites; k++)
+		if (ftls_suites[k].kx != FTLS_KX_RSA && l->nb_suite_ids < FTLS_CFG_MAX_LIST)
+			l->suite_ids[l->nb_suite_ids++] = ftls_suites[k].id;
 	for (unsigned j = 0; j < l->groups_count; j++) {
 		unsigned k;
 		snprintf(path, sizeof(path), "listeners[%u].groups[%u]", i, j);

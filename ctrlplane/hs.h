@@ -7,9 +7,12 @@
  * sent or received, closed. The engine never touches a socket, ring or device: the dataplane
  * feeds it through its rings, the standalone server through epoll, tests in memory.
  *
- * Today the engine speaks the TLS 1.3 server (RFC 8446). Its tables are per version and per
- * handshake shape (full, HelloRetryRequest; client auth and PSK slot in as new shapes), so TLS 1.2
- * and resumption add rows, not a new runner.
+ * The engine speaks the TLS 1.3 server (RFC 8446) and the TLS 1.2 server (RFC 5246 with RFC 7627
+ * extended master secret and RFC 5746 renegotiation indication; renegotiation refused). Its tables
+ * are per version and per handshake shape (full, HelloRetryRequest, TLS 1.2 ECDHE), so client
+ * auth and resumption add rows, not a new runner. In TLS 1.2 the engine seals its own
+ * ChangeCipherSpec/Finished and opens the client's; the key installs it hands out start at
+ * sequence number 1 in both directions.
  */
 #ifndef CP_HS_H
 #define CP_HS_H
@@ -23,7 +26,7 @@
 #include "common/wire.h"
 #include "ctrlplane/cert.h"
 
-enum { CP_MAX_SUITES = 8, CP_MAX_GROUPS = 16, CP_MAX_ALPN = 8, CP_ALPN_MAX_LEN = 255 };
+enum { CP_MAX_SUITES = 16, CP_MAX_GROUPS = 16, CP_MAX_ALPN = 8, CP_ALPN_MAX_LEN = 255 };
 
 /* Randomness source; NULL means OpenSSL's RAND_bytes. Tests inject a deterministic one. */
 typedef void (*cp_rng_fn)(void *arg, uint8_t *out, size_t len);
@@ -42,6 +45,8 @@ struct cp_listener {
 	struct cp_certs *certs;
 	bool sni_strict;                    /* unknown name: unrecognized_name (else default set) */
 	uint32_t max_msg;                   /* largest handshake message accepted */
+	bool ems_optional;                  /* TLS 1.2: allow clients without extended master
+					     * secret (RFC 7627); default (false): required */
 	struct ftls_crypto_dev *dev;        /* protects the encrypted handshake (cpu backend) */
 	cp_rng_fn rng;                      /* tests only */
 	void *rng_arg;

@@ -27,6 +27,7 @@ enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls
 		snprintf(l->alpn[l->nb_alpn++], sizeof(l->alpn[0]), "%s", lc->alpn[i]);
 	l->sni_strict = lc->unknown_sni == FTLS_SNI_REJECT;
 	l->max_msg = lc->max_handshake_message;
+	l->ems_optional = lc->ems == FTLS_EMS_OPTIONAL;
 	l->dev = dev;
 	l->certs = certs;
 	for (unsigned s = 0; s < lc->certificates_count; s++) {

@@ -22,6 +22,10 @@ static const struct {
 	{ FTLS_SIG_ECDSA_SECP256R1_SHA256, FTLS_HASH_SHA256, false },
 	{ FTLS_SIG_ECDSA_SECP384R1_SHA384, FTLS_HASH_SHA384, false },
 	{ FTLS_SIG_ED25519, 0, false },
+	/* TLS 1.2 only (ServerKeyExchange, client CertificateVerify): PKCS#1 v1.5. */
+	{ FTLS_SIG_RSA_PKCS1_SHA256, FTLS_HASH_SHA256, false },
+	{ FTLS_SIG_RSA_PKCS1_SHA384, FTLS_HASH_SHA384, false },
+	{ FTLS_SIG_RSA_PKCS1_SHA512, 3, false },
 };
 
 static const EVP_MD *scheme_md(int hash)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ClientHello (RFC 8446 §4.1.2): parsing, with one parser per extension we know from a table,
- * and the server's choices from it (version, suite, group or HelloRetryRequest, certificate set
- * and chain, ALPN). Unknown extensions are ignored; a duplicated extension, trailing bytes inside
+ * ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): parsing, with one parser per extension we know
+ * from a table, and the server's choices from it (version, suite, group or HelloRetryRequest,
+ * certificate set and chain, ALPN; for TLS 1.2 also renegotiation indication, extended master
+ * secret and point formats). Unknown extensions are ignored; a duplicated extension, trailing bytes inside
  * any vector, or pre_shared_key not last is an error. The server does not send a ClientHello.
  * Not for: writing the server's answer (server_hello.c, encrypted_extensions.c).
  */
@@ -175,6 +176,39 @@ static enum ftls_err parse_rsl(struct cp_ch *ch, struct ftls_buf *b)
 	return ftls_buf_end(b);
 }
 
+static enum ftls_err parse_ems(struct cp_ch *ch, struct ftls_buf *b)
+{
+	ch->has_ems = true;
+	return ftls_buf_end(b);   /* RFC 7627 §5.1: empty */
+}
+
+static enum ftls_err parse_reneg_info(struct cp_ch *ch, struct ftls_buf *b)
+{
+	struct ftls_buf v;
+	enum ftls_err err;
+	if ((err = ftls_buf_get_vec(b, 1, 0, 255, &v)))
+		return err;
+	ch->has_reneg_info = true;
+	ch->reneg_info_len = ftls_buf_remaining(&v);
+	return ftls_buf_end(b);
+}
+
+static enum ftls_err parse_point_formats(struct cp_ch *ch, struct ftls_buf *b)
+{
+	struct ftls_buf v;
+	uint8_t f;
+	enum ftls_err err;
+	if ((err = ftls_buf_get_vec(b, 1, 1, 255, &v)))
+		return err;
+	ch->has_point_formats = true;
+	while (ftls_buf_remaining(&v)) {
+		if ((err = ftls_buf_get_u8(&v, &f)))
+			return err;
+		ch->uncompressed_ok |= f == 0;
+	}
+	return ftls_buf_end(b);
+}
+
 static enum ftls_err parse_empty(struct cp_ch *ch, struct ftls_buf *b)
 {
 	(void)ch;
@@ -212,7 +246,9 @@ static const struct {
 	{ FTLS_EXT_POST_HANDSHAKE_AUTH, parse_empty },
 	{ FTLS_EXT_SIGNATURE_ALGORITHMS_CERT, parse_sig_algs_cert },
 	{ FTLS_EXT_KEY_SHARE, parse_key_share },
-	{ FTLS_EXT_EXTENDED_MASTER_SECRET, parse_empty },
+	{ FTLS_EXT_EXTENDED_MASTER_SECRET, parse_ems },
+	{ FTLS_EXT_RENEGOTIATION_INFO, parse_reneg_info },
+	{ FTLS_EXT_EC_POINT_FORMATS, parse_point_formats },
 };
 
 enum ftls_err cp_ch_parse(struct cp_ch *ch, const uint8_t *msg, size_t len)
@@ -289,15 +325,33 @@ static bool list_has(struct ftls_buf list, uint16_t v)
 	return false;
 }
 
+static bool version_enabled(const struct cp_hs *hs, uint16_t v)
+{
+	for (unsigned i = 0; i < hs->l->nb_versions; i++)
+		if (hs->l->versions[i] == v)
+			return true;
+	return false;
+}
+
+/*
+ * supported_versions decides when present (RFC 8446 §4.2.1): the listener's most preferred version
+ * the client lists. Without it the client speaks TLS 1.2 or older, by legacy_version; SSL 3.0,
+ * TLS 1.0 and 1.1 are never spoken.
+ */
 static enum ftls_err choose_version(struct cp_hs *hs, const struct cp_ch *ch)
 {
-	if (!ch->has_versions)
-		return FTLS_ERR_PROTOCOL_VERSION;   /* a TLS 1.2 client: 1.2 comes next issue */
-	for (unsigned i = 0; i < hs->l->nb_versions; i++)
-		if (hs->l->versions[i] == FTLS_V_TLS13 && list_has(ch->versions, FTLS_V_TLS13)) {
-			hs->version = FTLS_V_TLS13;
-			return FTLS_OK;
-		}
+	if (ch->has_versions) {
+		for (unsigned i = 0; i < hs->l->nb_versions; i++)
+			if (list_has(ch->versions, hs->l->versions[i])) {
+				hs->version = hs->l->versions[i];
+				return FTLS_OK;
+			}
+		return FTLS_ERR_PROTOCOL_VERSION;
+	}
+	if (ch->legacy_version >= FTLS_V_TLS12 && version_enabled(hs, FTLS_V_TLS12)) {
+		hs->version = FTLS_V_TLS12;
+		return FTLS_OK;
+	}
 	return FTLS_ERR_PROTOCOL_VERSION;
 }
 
@@ -357,13 +411,13 @@ static const uint16_t legacy_schemes[] = {
 	FTLS_SIG_RSA_PKCS1_SHA1, FTLS_SIG_ECDSA_SHA1,
 };
 
-static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
+/* The certificate set for the client's server_name (RFC 6066), by the listener's policy. */
+static enum ftls_err choose_set(struct cp_hs *hs, const struct cp_ch *ch,
+				const struct cp_cert_set **out)
 {
 	bool matched = false;
 	const struct cp_cert_set *set;
 
-	if (!ch->has_sig_algs)
-		return FTLS_ERR_MISSING_EXTENSION;   /* §9.2 */
 	set = cp_certs_lookup(hs->l->certs, ch->sni, ch->sni_len, &matched);
 	if (ch->sni && !matched && hs->l->sni_strict)
 		return FTLS_ERR_UNRECOGNIZED_NAME;
@@ -374,6 +428,19 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 		memcpy(hs->sni, ch->sni, ch->sni_len);
 		hs->sni[ch->sni_len] = 0;
 	}
+	*out = set;
+	return FTLS_OK;
+}
+
+static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
+{
+	const struct cp_cert_set *set;
+	enum ftls_err err;
+
+	if (!ch->has_sig_algs)
+		return FTLS_ERR_MISSING_EXTENSION;   /* §9.2 */
+	if ((err = choose_set(hs, ch, &set)))
+		return err;
 	/* §4.2.3: prefer a chain whose certificate signature the client accepts
 	 * (signature_algorithms_cert, else signature_algorithms); failing that, any chain whose key
 	 * can sign for it. */
@@ -397,6 +464,101 @@ static enum ftls_err choose_cert(struct cp_hs *hs, const struct cp_ch *ch)
 	return FTLS_ERR_HANDSHAKE_FAILURE;
 }
 
+/* ---- TLS 1.2 (RFC 5246 §7.4.1.2, RFC 8422, RFC 5746, RFC 7627) ---- */
+
+static bool key_is_ec(enum cp_key_type t) { return t == CP_KEY_EC_P256 || t == CP_KEY_EC_P384; }
+
+/* A chain of set that can serve suite s for this client, with its ServerKeyExchange scheme. */
+static const struct cp_chain *chain12(const struct cp_cert_set *set, const struct ftls_suite *s,
+				      const struct cp_ch *ch, uint16_t *scheme)
+{
+	for (unsigned i = 0; i < set->nb_chains; i++) {
+		const struct cp_chain *c = &set->chains[i];
+		const uint16_t *sc;
+		size_t n;
+		if ((s->kx == FTLS_KX_ECDHE_ECDSA) != key_is_ec(c->key_type) ||
+		    (s->kx != FTLS_KX_ECDHE_ECDSA && c->key_type != CP_KEY_RSA))
+			continue;
+		if (s->kx == FTLS_KX_RSA) {
+			*scheme = 0;
+			return c;
+		}
+		/* RFC 8422 §5.1: an ECDSA certificate's curve is one the client supports. */
+		if (key_is_ec(c->key_type) && ch->has_groups &&
+		    !list_has(ch->groups, c->key_type == CP_KEY_EC_P256 ? FTLS_GROUP_SECP256R1
+									: FTLS_GROUP_SECP384R1))
+			continue;
+		if (!ch->has_sig_algs)
+			continue;   /* §7.4.1.4.1 would mean SHA-1: not offered */
+		n = cp_key_schemes12(c->key_type, &sc);
+		for (size_t k = 0; k < n; k++)
+			if (list_has(ch->sig_algs, sc[k])) {
+				*scheme = sc[k];
+				return c;
+			}
+	}
+	return NULL;
+}
+
+/* Our most preferred group the client supports (RFC 8422 §5.1: any, without the extension). */
+static uint16_t group12(const struct cp_hs *hs, const struct cp_ch *ch)
+{
+	for (unsigned g = 0; g < hs->l->nb_groups; g++)
+		if (cp_kex_find(hs->l->groups[g]) &&
+		    (!ch->has_groups || list_has(ch->groups, hs->l->groups[g])))
+			return hs->l->groups[g];
+	return 0;
+}
+
+static enum ftls_err first_hello12(struct cp_hs *hs, const uint8_t *msg, size_t len)
+{
+	struct cp_ch *ch = &hs->ch;
+	const struct cp_cert_set *set;
+	uint16_t group, x;
+	struct ftls_buf sl = ch->suites;
+	enum ftls_err err;
+
+	while (ftls_buf_get_u16(&sl, &x) == FTLS_OK) {
+		ch->scsv_reneg |= x == FTLS_EMPTY_RENEGOTIATION_INFO_SCSV;
+		ch->scsv_fallback |= x == FTLS_FALLBACK_SCSV;
+	}
+	/* RFC 5746 §3.6: an initial handshake carries an empty renegotiation_info or the SCSV; we
+	 * talk only to clients that can tell a renegotiation apart. */
+	if (ch->has_reneg_info ? ch->reneg_info_len != 0 : !ch->scsv_reneg)
+		return FTLS_ERR_HANDSHAKE_FAILURE;
+	/* RFC 7627 §5.3: without the extended master secret, by policy, no session. */
+	if (!ch->has_ems && !hs->l->ems_optional)
+		return FTLS_ERR_HANDSHAKE_FAILURE;
+	if ((err = choose_set(hs, ch, &set)))
+		return err;
+	group = group12(hs, ch);
+	for (unsigned i = 0; i < hs->l->nb_suites && !hs->suite; i++) {
+		const struct ftls_suite *s = ftls_suite_by_id(hs->l->suites[i]);
+		if (!s || s->version != FTLS_V_TLS12 || !list_has(ch->suites, s->id))
+			continue;
+		if (s->kx != FTLS_KX_RSA &&
+		    (!group || (ch->has_point_formats && !ch->uncompressed_ok)))
+			continue;
+		if ((hs->chain = chain12(set, s, ch, &hs->sig_scheme)))
+			hs->suite = s;
+	}
+	if (!hs->suite)
+		return FTLS_ERR_HANDSHAKE_FAILURE;
+	if ((err = cp_alpn_select(hs, ch)))
+		return err;
+	hs->md = cp_ks_md(hs->suite->hash);
+	hs->hlen = ftls_hash_len(hs->suite->hash);
+	hs->flags = CP_HS_F_TLS12 | (hs->suite->kx == FTLS_KX_RSA ? CP_HS_F_RSA : 0);
+	hs->group = hs->suite->kx == FTLS_KX_RSA ? 0 : group;
+	hs->ems = ch->has_ems;
+	hs->point_formats = ch->has_point_formats && hs->suite->kx != FTLS_KX_RSA;
+	hs->session_id_len = 0;
+	memcpy(hs->client_random, ch->random, FTLS_RANDOM_LEN);
+	if ((err = cp_tr_init(&hs->tr, hs->md)) || (err = cp_tr_add(&hs->tr, msg, len)))
+		return err;
+	return FTLS_OK;
+}
+
 /* The first ClientHello: every choice is made here. */
 static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t len)
 {
@@ -407,6 +569,8 @@ static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t le
 
 	if ((err = choose_version(hs, ch)))
 		return err;
+	if (hs->version == FTLS_V_TLS12)
+		return first_hello12(hs, msg, len);
 	if (!ch->null_compression_only)
 		return FTLS_ERR_ILLEGAL_PARAMETER;   /* §4.1.2: exactly one byte, null */
 	if (ch->legacy_version < FTLS_V_TLS10)

@@ -15,7 +15,12 @@
 
 /* ---- the tables ---- */
 
-enum msg_id { M_END = 0, M_CH, M_HRR, M_SH, M_EE, M_CERT, M_CV, M_SFIN, M_CFIN, M_KU, M__COUNT };
+enum msg_id {
+	M_END = 0, M_CH, M_HRR, M_SH, M_EE, M_CERT, M_CV, M_SFIN, M_CFIN, M_KU,
+	/* TLS 1.2 */
+	M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12, M_SFIN12, M_RENEG,
+	M__COUNT
+};
 enum writer { PEER = 0, SELF = 1 };
 
 typedef enum ftls_err (*msg_fn)(struct cp_hs *hs, const uint8_t *msg, size_t len);
@@ -36,13 +41,26 @@ static const struct msg_desc {
 	[M_SFIN] = { FTLS_HS_FINISHED, SELF, false, cp_fin_send, "Finished" },
 	[M_CFIN] = { FTLS_HS_FINISHED, PEER, true, cp_fin_recv, "Finished" },
 	[M_KU] = { FTLS_HS_KEY_UPDATE, PEER, true, cp_ku_recv, "KeyUpdate" },
+	[M_SH12] = { FTLS_HS_SERVER_HELLO, SELF, false, cp_sh12_send, "ServerHello" },
+	[M_CERT12] = { FTLS_HS_CERTIFICATE, SELF, false, cp_cert12_send, "Certificate" },
+	[M_SKE] = { FTLS_HS_SERVER_KEY_EXCHANGE, SELF, false, cp_ske_send, "ServerKeyExchange" },
+	[M_SHD] = { FTLS_HS_SERVER_HELLO_DONE, SELF, false, cp_shd_send, "ServerHelloDone" },
+	[M_CKE] = { FTLS_HS_CLIENT_KEY_EXCHANGE, PEER, false, cp_cke_recv, "ClientKeyExchange" },
+	[M_CFIN12] = { FTLS_HS_FINISHED, PEER, true, cp_fin12_recv, "Finished" },
+	[M_SFIN12] = { FTLS_HS_FINISHED, SELF, false, cp_fin12_send, "Finished" },
+	[M_RENEG] = { FTLS_HS_CLIENT_HELLO, PEER, true, cp_reneg_recv, "ClientHello (renegotiation)" },
 };
 
-/* Legal sequences, one per handshake shape. TLS 1.2, PSK and client auth add rows here. */
+/* Legal sequences, one per handshake shape. PSK, resumption and client auth add rows here. The
+ * client's TLS 1.2 ChangeCipherSpec is not a handshake message: it is legal just before M_CFIN12
+ * (on_record). */
 static const uint8_t seq_initial[] = { M_CH, M_END };
 static const uint8_t seq13_full[] = { M_CH, M_SH, M_EE, M_CERT, M_CV, M_SFIN, M_CFIN, M_END };
 static const uint8_t seq13_hrr[] = { M_CH, M_HRR, M_CH, M_SH, M_EE, M_CERT, M_CV, M_SFIN, M_CFIN,
 				     M_END };
+
+static const uint8_t seq12_ecdhe[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12,
+				       M_SFIN12, M_END };
 
 static const struct {
 	uint32_t flags;
@@ -51,10 +69,12 @@ static const struct {
 	{ 0, seq_initial },
 	{ CP_HS_F_TLS13, seq13_full },
 	{ CP_HS_F_TLS13 | CP_HS_F_HRR, seq13_hrr },
+	{ CP_HS_F_TLS12, seq12_ecdhe },
 };
 
 /* Messages the peer may send after the handshake, per version. */
 static const uint8_t post13[] = { M_KU, M_END };
+static const uint8_t post12[] = { M_RENEG, M_END };
 
 static const uint8_t *shape_seq(uint32_t flags)
 {
@@ -66,10 +86,10 @@ static const uint8_t *shape_seq(uint32_t flags)
 
 /* ---- buffers and events ---- */
 
-enum { ALERT_RESERVE = 64, POST_OUT = 512, HOLD_CAP = FTLS_REC_HDR_LEN + FTLS_REC13_MAX_CIPHER };
+enum { ALERT_RESERVE = 64, POST_OUT = 512, HOLD_CAP = FTLS_REC_HDR_LEN + FTLS_REC12_MAX_CIPHER };
 
 /* Decrypted record bodies: consumed before cp_hs_input returns, so one per thread suffices. */
-static _Thread_local uint8_t scratch[FTLS_REC13_MAX_CIPHER];
+static _Thread_local uint8_t scratch[FTLS_REC12_MAX_CIPHER];
 
 void cp_hs_random(struct cp_hs *hs, uint8_t *out, size_t len)
 {
@@ -191,6 +211,22 @@ enum ftls_err cp_hs_compat_ccs(struct cp_hs *hs)
 	return FTLS_OK;
 }
 
+enum ftls_err cp_hs_send_ccs(struct cp_hs *hs)
+{
+	static const uint8_t one = 1;
+	size_t rl;
+	enum ftls_err err;
+
+	if (hs->ocap - ALERT_RESERVE < hs->olen)
+		return FTLS_ERR_FULL;
+	if ((err = ftls_rec_seal(&hs->tx, FTLS_CT_CHANGE_CIPHER_SPEC, &one, 1, hs->out + hs->olen,
+				 hs->ocap - ALERT_RESERVE - hs->olen, &rl)) ||
+	    (err = push_send(hs, hs->out + hs->olen, rl)))
+		return err;
+	hs->olen += rl;
+	return FTLS_OK;
+}
+
 enum ftls_err cp_hs_set_key(struct cp_hs *hs, enum ftls_dir dir, const uint8_t *secret)
 {
 	struct ftls_key_install ki;
@@ -226,6 +262,12 @@ static void send_alert(struct cp_hs *hs, uint8_t level, uint8_t desc)
 	(void)push_event(hs, &ev, true);
 }
 
+void cp_hs_warn(struct cp_hs *hs, uint8_t desc)
+{
+	if (!hs->closed)
+		send_alert(hs, FTLS_ALERT_LEVEL_WARNING, desc);
+}
+
 static void fail(struct cp_hs *hs, enum ftls_err err)
 {
 	struct cp_hs_event closed = { .type = CP_HS_EV_CLOSED };
@@ -257,6 +299,10 @@ static void finish(struct cp_hs *hs)
 	ftls_wipe(hs->stage, sizeof(hs->stage));
 	ftls_wipe(hs->c_hs, sizeof(hs->c_hs));
 	ftls_wipe(hs->s_hs, sizeof(hs->s_hs));
+	ftls_wipe(&hs->ki_rx, sizeof(hs->ki_rx));
+	ftls_wipe(&hs->ki_tx, sizeof(hs->ki_tx));
+	EVP_PKEY_free(hs->kex_key);
+	hs->kex_key = NULL;
 	cp_tr_free(&hs->tr);
 }
 
@@ -284,7 +330,7 @@ static enum ftls_err on_message(struct cp_hs *hs, const uint8_t *msg, size_t len
 	enum ftls_err err;
 
 	if (hs->done) {
-		for (const uint8_t *p = post13; *p != M_END; p++)
+		for (const uint8_t *p = hs->flags & CP_HS_F_TLS12 ? post12 : post13; *p != M_END; p++)
 			if (msgs[*p].hs_type == msg[0])
 				d = &msgs[*p];
 		if (!d)
@@ -378,8 +424,26 @@ static enum ftls_err on_record(struct cp_hs *hs, const uint8_t *rec, size_t len)
 	uint8_t type = rec[0], itype;
 	enum ftls_err err;
 
+	if ((hs->flags & CP_HS_F_TLS12) && hs->rx.suite && !hs->done &&
+	    (type == FTLS_CT_HANDSHAKE || type == FTLS_CT_ALERT)) {
+		/* TLS 1.2 after the client's ChangeCipherSpec: its Finished (or an alert). */
+		if ((err = ftls_rec_open(&hs->rx, rec, len, scratch, sizeof(scratch), &itype, &plen)))
+			return err;
+		if (itype == FTLS_CT_ALERT)
+			return on_alert(hs, scratch, plen);
+		return on_handshake_bytes(hs, scratch, plen);
+	}
 	switch (type) {   /* four content types, each with different rules: clearer than a table */
 	case FTLS_CT_CHANGE_CIPHER_SPEC:
+		if (hs->flags & CP_HS_F_TLS12) {
+			/* RFC 5246 §7.1: once, right before the client's Finished, on a message
+			 * boundary. */
+			const uint8_t *seq = shape_seq(hs->flags);
+			if (hs->done || hs->ccs_rcvd || blen != 1 || body[0] != 1 || hs->rlen ||
+			    !seq || seq[hs->pos] != M_CFIN12)
+				return FTLS_ERR_UNEXPECTED_MESSAGE;
+			return cp_ccs12_recv(hs);
+		}
 		/* §5: middlebox compatibility CCS, between the first ClientHello and Finished. */
 		if (hs->nb_ch == 0 || hs->done || blen != 1 || body[0] != 1)
 			return FTLS_ERR_UNEXPECTED_MESSAGE;
@@ -421,12 +485,15 @@ static enum ftls_err on_record(struct cp_hs *hs, const uint8_t *rec, size_t len)
 	}
 }
 
-static enum ftls_err record_len(const uint8_t *hdr, size_t *len)
+static enum ftls_err record_len(const struct cp_hs *hs, const uint8_t *hdr, size_t *len)
 {
 	size_t n = ftls_load_u16(hdr + 3);
 	if (hdr[1] != 3)
 		return FTLS_ERR_DECODE;
-	if (n > FTLS_REC13_MAX_CIPHER)
+	/* RFC 5246 §6.2.1, App. E.1: after a TLS 1.2 ServerHello every record says {3, 3}. */
+	if ((hs->flags & CP_HS_F_TLS12) && hdr[2] != 3)
+		return FTLS_ERR_PROTOCOL_VERSION;
+	if (n > (hs->flags & CP_HS_F_TLS12 ? FTLS_REC12_MAX_CIPHER : FTLS_REC13_MAX_CIPHER))
 		return FTLS_ERR_RECORD_OVERFLOW;
 	*len = FTLS_REC_HDR_LEN + n;
 	return FTLS_OK;
@@ -472,7 +539,7 @@ enum ftls_err cp_hs_input(struct cp_hs *hs, const uint8_t *bytes, size_t len)
 				err = FTLS_ERR_NOMEM;
 				break;
 			}
-			if (hs->hold_len >= FTLS_REC_HDR_LEN && (err = record_len(hs->hold, &want)))
+			if (hs->hold_len >= FTLS_REC_HDR_LEN && (err = record_len(hs, hs->hold, &want)))
 				break;
 			if (hs->hold_len < FTLS_REC_HDR_LEN) {
 				take = FTLS_REC_HDR_LEN - hs->hold_len;
@@ -487,7 +554,7 @@ enum ftls_err cp_hs_input(struct cp_hs *hs, const uint8_t *bytes, size_t len)
 			len -= take;
 			if (hs->hold_len < FTLS_REC_HDR_LEN)
 				continue;
-			if ((err = record_len(hs->hold, &want)))
+			if ((err = record_len(hs, hs->hold, &want)))
 				break;
 			if (hs->hold_len < want)
 				continue;
@@ -496,7 +563,7 @@ enum ftls_err cp_hs_input(struct cp_hs *hs, const uint8_t *bytes, size_t len)
 				break;
 			continue;
 		}
-		if ((err = record_len(bytes, &rl)))
+		if ((err = record_len(hs, bytes, &rl)))
 			break;
 		if (rl > len) {
 			if (!hs->hold && !(hs->hold = malloc(HOLD_CAP))) {
@@ -630,6 +697,7 @@ void cp_hs_free(struct cp_hs *hs)
 	ftls_rec_dir_clear(&hs->tx);
 	ftls_rec_dir_clear(&hs->rx);
 	cp_tr_free(&hs->tr);
+	EVP_PKEY_free(hs->kex_key);
 	if (hs->wcap)
 		free(hs->wmsg);   /* out lives in the same block */
 	else

@@ -41,7 +41,8 @@ enum {
 	CP_HS_F_HRR = 1u << 1,
 	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* next issue */
 	CP_HS_F_PSK = 1u << 3,          /* next issue */
-	CP_HS_F_TLS12 = 1u << 4,        /* next issue */
+	CP_HS_F_TLS12 = 1u << 4,        /* TLS 1.2, ECDHE unless CP_HS_F_RSA */
+	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange (next) */
 };
 
 enum { CP_MAX_SHARES = 8, CP_MAX_EXTS = 64, CP_EV_MAX = 12, CP_COOKIE_LEN = 32 };
@@ -69,6 +70,9 @@ struct cp_ch {
 	size_t cookie_len;
 	bool early_data, has_psk, has_rsl;
 	uint16_t rsl;                       /* record_size_limit */
+	/* TLS 1.2 */
+	bool has_ems, has_reneg_info, has_point_formats, uncompressed_ok, scsv_reneg, scsv_fallback;
+	size_t reneg_info_len;              /* renegotiated_connection length (0 initially) */
 };
 
 struct cp_hs {
@@ -100,9 +104,18 @@ struct cp_hs {
 	uint8_t session_id_len;
 	uint8_t cookie[CP_COOKIE_LEN];
 
+	/* TLS 1.2 */
+	uint8_t client_random[FTLS_RANDOM_LEN], server_random[FTLS_RANDOM_LEN];
+	bool ems;                           /* extended master secret negotiated */
+	bool point_formats;                 /* client sent ec_point_formats: echo it */
+	bool ccs_rcvd;                      /* the client's ChangeCipherSpec came */
+	EVP_PKEY *kex_key;                  /* our ECDHE key, ServerKeyExchange to ClientKeyExchange */
+	struct ftls_key_install ki_rx, ki_tx;   /* from the key block, until handed out */
+
 	/* secrets */
 	struct cp_transcript tr;
-	uint8_t stage[CP_HASH_MAX];         /* early, then handshake, then master secret */
+	uint8_t stage[CP_HASH_MAX];         /* early, then handshake, then master secret (1.2: the
+					     * 48-byte master secret) */
 	uint8_t c_hs[CP_HASH_MAX], s_hs[CP_HASH_MAX];
 	uint8_t c_ap[CP_HASH_MAX], s_ap[CP_HASH_MAX];
 	uint8_t shared[CP_HASH_MAX + 64];   /* (EC)DHE output, from ClientHello to ServerHello */
@@ -156,6 +169,18 @@ enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t
 			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
 			 uint8_t *shared, size_t shared_cap, size_t *shared_len) FTLS_MUST_CHECK;
 
+/* TLS 1.2 halves of the exchange: our key and share first, the shared secret later. */
+enum ftls_err cp_kex_keygen(struct cp_hs *hs, const struct cp_kex *k, EVP_PKEY **key,
+			    uint8_t *pub, size_t pub_cap, size_t *pub_len) FTLS_MUST_CHECK;
+enum ftls_err cp_kex_derive(const struct cp_kex *k, EVP_PKEY *ours, const uint8_t *peer,
+			    size_t peer_len, uint8_t *shared, size_t shared_cap,
+			    size_t *shared_len) FTLS_MUST_CHECK;
+
+/* A warning alert (post-handshake no_renegotiation); the connection stays up. */
+void cp_hs_warn(struct cp_hs *hs, uint8_t desc);
+/* Sends a plaintext-header change_cipher_spec record under the current write key. */
+enum ftls_err cp_hs_send_ccs(struct cp_hs *hs) FTLS_MUST_CHECK;
+
 /* ALPN (alpn.c): sets hs->alpn_idx from the parsed ClientHello, or no_application_protocol. */
 enum ftls_err cp_alpn_select(struct cp_hs *hs, const struct cp_ch *ch) FTLS_MUST_CHECK;
 
@@ -171,6 +196,21 @@ enum ftls_err cp_fin_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS
 enum ftls_err cp_fin_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_ku_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_ku_send(struct cp_hs *hs, bool request) FTLS_MUST_CHECK;
+/* TLS 1.2 (server_hello.c, tls12.c). */
+enum ftls_err cp_sh12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cert12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ske_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_shd_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cke_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ccs12_recv(struct cp_hs *hs) FTLS_MUST_CHECK;
+enum ftls_err cp_fin12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_fin12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_reneg_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+/* ClientKeyExchange (ECDHE) body: the client's point, a view into msg. */
+enum ftls_err cp_cke_parse_ecdhe(const uint8_t *msg, size_t len, const uint8_t **pt,
+				 size_t *pt_len) FTLS_MUST_CHECK;
+/* TLS 1.2 schemes a key type signs ServerKeyExchange with, best first. */
+size_t cp_key_schemes12(enum cp_key_type t, const uint16_t **schemes);
 
 /* The CertificateVerify signature and its check (certificate_verify.c; tests use the check). */
 enum ftls_err cp_cv_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *content, size_t clen,

@@ -3,7 +3,9 @@
  * (EC)DHE key exchange for the groups we implement (RFC 8446 §4.2.8, §7.4): x25519, secp256r1,
  * secp384r1, as a table of group -> EVP key type, share size and key generation. The arithmetic is
  * libcrypto's. x25519 private keys are drawn from the listener's randomness source so tests can
- * replay RFC 8448; NIST curve keys come from libcrypto's generator. Not for: signatures.
+ * replay RFC 8448; NIST curve keys come from libcrypto's generator. TLS 1.3 runs both halves at
+ * once (cp_kex_run); TLS 1.2 sends its share in ServerKeyExchange before the client's arrives
+ * (cp_kex_keygen, then cp_kex_derive). Not for: signatures.
  */
 #include <string.h>
 
@@ -72,41 +74,63 @@ static enum ftls_err peer_key(const struct cp_kex *k, EVP_PKEY *ours, const uint
 	return FTLS_OK;
 }
 
-enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer,
-			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
-			 uint8_t *shared, size_t shared_cap, size_t *shared_len)
+/* Our public key, encoded for the wire (x25519: raw; NIST curves: uncompressed point). */
+static enum ftls_err encode_pub(const struct cp_kex *k, EVP_PKEY *ours, uint8_t *pub,
+				size_t pub_cap, size_t *pub_len)
 {
-	EVP_PKEY *ours = NULL, *theirs = NULL;
+	if (!k->curve) {
+		size_t n = pub_cap;
+		if (EVP_PKEY_get_raw_public_key(ours, pub, &n) != 1)
+			return FTLS_ERR_INTERNAL;
+		*pub_len = n;
+		return FTLS_OK;
+	}
+	uint8_t *enc = NULL;
+	size_t n = EVP_PKEY_get1_encoded_public_key(ours, &enc);
+	if (n == 0 || n > pub_cap) {
+		OPENSSL_free(enc);
+		return FTLS_ERR_INTERNAL;
+	}
+	memcpy(pub, enc, n);
+	OPENSSL_free(enc);
+	*pub_len = n;
+	return FTLS_OK;
+}
+
+enum ftls_err cp_kex_keygen(struct cp_hs *hs, const struct cp_kex *k, EVP_PKEY **key,
+			    uint8_t *pub, size_t pub_cap, size_t *pub_len)
+{
+	enum ftls_err err;
+
+	*key = NULL;
+	if (!k)
+		return FTLS_ERR_INTERNAL;
+	if ((err = keygen(hs, k, key)))
+		return err;
+	if ((err = encode_pub(k, *key, pub, pub_cap, pub_len))) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+	return err;
+}
+
+enum ftls_err cp_kex_derive(const struct cp_kex *k, EVP_PKEY *ours, const uint8_t *peer,
+			    size_t peer_len, uint8_t *shared, size_t shared_cap, size_t *shared_len)
+{
+	EVP_PKEY *theirs = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	enum ftls_err err;
 	static const uint8_t zero[64];
 
-	if (!k)
+	if (!k || !ours)
 		return FTLS_ERR_INTERNAL;
 	if (peer_len != k->share_len)
 		return FTLS_ERR_ILLEGAL_PARAMETER;
-	if ((err = keygen(hs, k, &ours)) || (err = peer_key(k, ours, peer, peer_len, &theirs)))
+	if ((err = peer_key(k, ours, peer, peer_len, &theirs)))
 		goto out;
 	err = FTLS_ERR_INTERNAL;
-	if (!k->curve) {
-		size_t n = pub_cap;
-		if (EVP_PKEY_get_raw_public_key(ours, pub, &n) != 1)
-			goto out;
-		*pub_len = n;
-	} else {
-		uint8_t *enc = NULL;
-		size_t n = EVP_PKEY_get1_encoded_public_key(ours, &enc);
-		if (n == 0 || n > pub_cap) {
-			OPENSSL_free(enc);
-			goto out;
-		}
-		memcpy(pub, enc, n);
-		OPENSSL_free(enc);
-		*pub_len = n;
-	}
-	if (!(ctx = EVP_PKEY_CTX_new(ours, NULL)) || EVP_PKEY_derive_init(ctx) != 1) {
+	if (!(ctx = EVP_PKEY_CTX_new(ours, NULL)) || EVP_PKEY_derive_init(ctx) != 1)
 		goto out;
-	}
 	if (EVP_PKEY_derive_set_peer(ctx, theirs) != 1) {
 		err = FTLS_ERR_ILLEGAL_PARAMETER;
 		goto out;
@@ -126,7 +150,24 @@ out:
 	if (err)
 		ftls_wipe(shared, shared_cap);
 	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(ours);
 	EVP_PKEY_free(theirs);
+	return err;
+}
+
+enum ftls_err cp_kex_run(struct cp_hs *hs, const struct cp_kex *k, const uint8_t *peer,
+			 size_t peer_len, uint8_t *pub, size_t pub_cap, size_t *pub_len,
+			 uint8_t *shared, size_t shared_cap, size_t *shared_len)
+{
+	EVP_PKEY *ours = NULL;
+	enum ftls_err err;
+
+	if (!k)
+		return FTLS_ERR_INTERNAL;
+	if (peer_len != k->share_len)
+		return FTLS_ERR_ILLEGAL_PARAMETER;
+	if ((err = cp_kex_keygen(hs, k, &ours, pub, pub_cap, pub_len)))
+		return err;
+	err = cp_kex_derive(k, ours, peer, peer_len, shared, shared_cap, shared_len);
+	EVP_PKEY_free(ours);
 	return err;
 }

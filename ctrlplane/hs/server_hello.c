@@ -2,8 +2,8 @@
 /*
  * ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4): writing them, and the key schedule
  * step that follows a ServerHello (handshake secret, handshake traffic keys in both directions).
- * The server never receives either. The downgrade sentinel (§4.1.3) is written by the pre-1.3
- * path through cp_sh_random(). Not for: choosing what they say (client_hello.c).
+ * The server never receives either. Also the TLS 1.2 ServerHello (cp_sh12_send), whose random
+ * carries the downgrade sentinel (§4.1.3) when 1.3 is enabled. Not for: choosing what they say (client_hello.c).
  */
 #include <string.h>
 
@@ -113,4 +113,49 @@ out:
 	ftls_wipe(hs->shared, sizeof(hs->shared));
 	hs->shared_len = 0;
 	return err;
+}
+
+/*
+ * The TLS 1.2 ServerHello (RFC 5246 §7.4.1.3): our random (with the downgrade sentinel when 1.3
+ * is enabled) kept for the key block, and the extensions we answer: renegotiation_info (RFC 5746,
+ * empty on an initial handshake), extended_master_secret (RFC 7627), ec_point_formats
+ * (uncompressed, RFC 8422 §5.2), an empty server_name, ALPN. Heartbeat is never echoed.
+ */
+enum ftls_err cp_sh12_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
+{
+	struct ftls_buf b;
+	struct ftls_buf_mark exts, e, l;
+	enum ftls_err err;
+
+	(void)msg;
+	(void)len;
+	sh_random(hs, hs->server_random);
+	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) ||
+	    (err = put_head(hs, &b, hs->server_random)) ||
+	    (err = ftls_buf_vec_open(&b, 2, &exts)) ||
+	    (err = ftls_buf_put_u16(&b, FTLS_EXT_RENEGOTIATION_INFO)) ||
+	    (err = ftls_buf_put_u16(&b, 1)) || (err = ftls_buf_put_u8(&b, 0)))
+		return err;
+	if (hs->ems && ((err = ftls_buf_put_u16(&b, FTLS_EXT_EXTENDED_MASTER_SECRET)) ||
+			(err = ftls_buf_put_u16(&b, 0))))
+		return err;
+	if (hs->point_formats &&
+	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_EC_POINT_FORMATS)) ||
+	     (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u8(&b, 1)) ||
+	     (err = ftls_buf_put_u8(&b, 0))))
+		return err;
+	if (hs->sni_ack &&
+	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_SERVER_NAME)) || (err = ftls_buf_put_u16(&b, 0))))
+		return err;
+	if (hs->alpn_idx >= 0) {
+		const char *p = hs->l->alpn[hs->alpn_idx];
+		if ((err = ftls_buf_put_u16(&b, FTLS_EXT_ALPN)) ||
+		    (err = ftls_buf_vec_open(&b, 2, &e)) || (err = ftls_buf_vec_open(&b, 2, &l)) ||
+		    (err = ftls_buf_put_vec(&b, 1, p, strlen(p))) ||
+		    (err = ftls_buf_vec_close(&b, &l)) || (err = ftls_buf_vec_close(&b, &e)))
+			return err;
+	}
+	if ((err = ftls_buf_vec_close(&b, &exts)))
+		return err;
+	return cp_msg_end(hs, &b);
 }

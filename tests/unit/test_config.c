@@ -109,7 +109,14 @@ static void test_defaults(void **state)
 		"      - default: true\n        chains: [{cert: c.pem, key: k.pem}]\n"), &c, err, sizeof(err)),
 		FTLS_OK);
 	const struct ftls_cfg_listener *l = &c->listeners[0];
-	assert_int_equal(l->nb_suite_ids, 3);
+	/* Every suite but the RSA key exchange; TLS 1.3 then 1.2; EMS required. */
+	assert_int_equal(l->nb_suite_ids, 13);
+	for (unsigned i = 0; i < l->nb_suite_ids; i++)
+		assert_int_not_equal(ftls_suite_by_id(l->suite_ids[i])->kx, FTLS_KX_RSA);
+	assert_int_equal(l->nb_version_ids, 2);
+	assert_int_equal(l->version_ids[0], FTLS_V_TLS13);
+	assert_int_equal(l->version_ids[1], FTLS_V_TLS12);
+	assert_int_equal(l->ems, FTLS_EMS_REQUIRED);
 	assert_int_equal(l->nb_group_ids, 3);
 	assert_int_equal(l->group_ids[0], FTLS_GROUP_X25519);
 	assert_int_equal(l->responder, FTLS_RESP_ECHO);
@@ -165,8 +172,11 @@ static void test_bad(void **state)
 	expect_bad("top.yaml", with_line(23, "managment:"), 23, "managment", "Unexpected key");
 	expect_bad("suite.yaml", with_line(7, "    suites: [TLS_AES_128_GCM_SHA256, TLS_FAKE]"), 7,
 		   "listeners[0].suites[1]", "unknown cipher suite 'TLS_FAKE'");
-	expect_bad("suite12.yaml", with_line(7, "    suites: [ECDHE-RSA-AES128-GCM-SHA256]"), 7,
-		   "listeners[0].suites[0]", "TLS 1.2 suite");
+	expect_bad("suite2x.yaml", with_line(7, "    suites: [ECDHE-RSA-AES128-GCM-SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]"), 7,
+		   "listeners[0].suites[1]", "listed twice");
+	expect_bad("ver2x.yaml", with_line(6, "    versions: [tls1.2, tls1.2]"), 6, "listeners[0].versions[1]", "listed twice");
+	expect_bad("ems.yaml", with_line(12, "    extended_master_secret: maybe"), 12,
+		   "listeners[0].extended_master_secret", "Invalid");
 	expect_bad("group.yaml", with_line(8, "    groups: [x448]"), 8, "listeners[0].groups[0]", "unknown group");
 	expect_bad("ver.yaml", with_line(6, "    versions: [tls1.1]"), 6, "listeners[0].versions[0]", "Invalid");
 	expect_bad("resp.yaml", with_line(11, "    responder: proxy"), 11, "listeners[0].responder", "Invalid");
