@@ -238,6 +238,54 @@ enum ftls_err cp_ticket_rotate(struct cp_ticket_keys *k)
 	return rotate_at(k, now_of(k));
 }
 
+static void to_blob(const struct tkey *t, struct cp_ticket_key_blob *b)
+{
+	memcpy(b->name, t->name, sizeof(b->name));
+	memcpy(b->key, t->key, sizeof(b->key));
+	b->created = t->created;
+}
+
+static void from_blob(struct tkey *t, const struct cp_ticket_key_blob *b)
+{
+	memcpy(t->name, b->name, sizeof(t->name));
+	memcpy(t->key, b->key, sizeof(t->key));
+	t->created = b->created;
+	t->valid = true;
+}
+
+enum ftls_err cp_ticket_keys_export(const struct cp_ticket_keys *k, struct cp_ticket_key_blob *cur,
+				    struct cp_ticket_key_blob *prev, bool *has_prev)
+{
+	if (!k || !cur || !prev || !has_prev)
+		return FTLS_ERR_INVAL;
+	to_blob(&k->cur, cur);
+	*has_prev = k->prev.valid;
+	if (k->prev.valid)
+		to_blob(&k->prev, prev);
+	else
+		memset(prev, 0, sizeof(*prev));
+	return FTLS_OK;
+}
+
+enum ftls_err cp_ticket_keys_import(struct cp_ticket_keys *k, const struct cp_ticket_key_blob *cur,
+				    const struct cp_ticket_key_blob *prev)
+{
+	uint64_t t;
+
+	if (!k || !cur)
+		return FTLS_ERR_INVAL;
+	t = now_of(k);
+	if (cur->created > t || (prev && (prev->created >= cur->created ||
+					  !memcmp(prev->name, cur->name, sizeof(cur->name)))))
+		return FTLS_ERR_INVAL;
+	ftls_wipe(&k->cur, sizeof(k->cur));
+	ftls_wipe(&k->prev, sizeof(k->prev));
+	from_blob(&k->cur, cur);
+	if (prev)
+		from_blob(&k->prev, prev);
+	return FTLS_OK;
+}
+
 void cp_ticket_stats(const struct cp_ticket_keys *k, struct cp_ticket_stats *st)
 {
 	if (k && st)

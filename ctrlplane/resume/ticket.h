@@ -109,6 +109,29 @@ void cp_ticket_keys_destroy(struct cp_ticket_keys *k);
 enum ftls_err cp_ticket_rotate(struct cp_ticket_keys *k) FTLS_MUST_CHECK;
 
 /*
+ * Key material for appliances that share ticket keys through a store (DESIGN.md: several
+ * appliances behind a load balancer): one node rotates and publishes with cp_ticket_keys_export,
+ * the others cp_ticket_keys_import what they read. A secret: wipe it after use, never log it.
+ */
+struct cp_ticket_key_blob {
+	uint8_t name[CP_TICKET_KEY_NAME_LEN];
+	uint8_t key[32];
+	uint64_t created;            /* on the keys' clock; the schedule runs on from it */
+};
+
+/* Copies out the current key and, when there is one (*has_prev), the previous. */
+enum ftls_err cp_ticket_keys_export(const struct cp_ticket_keys *k, struct cp_ticket_key_blob *cur,
+				    struct cp_ticket_key_blob *prev, bool *has_prev) FTLS_MUST_CHECK;
+/*
+ * Replaces both keys (prev may be NULL: none), wiping the old ones. FTLS_ERR_INVAL when cur is
+ * missing, a created time lies in the future, prev is not older than cur, or both share a name.
+ * The local schedule keeps running from cur->created: a node that imports should do so at least
+ * once per period, or it rotates away from the fleet.
+ */
+enum ftls_err cp_ticket_keys_import(struct cp_ticket_keys *k, const struct cp_ticket_key_blob *cur,
+				    const struct cp_ticket_key_blob *prev) FTLS_MUST_CHECK;
+
+/*
  * Seals st into a ticket at out[0..cap), *len its length (at most CP_TICKET_OVERHEAD + the
  * state's encoding). The caller sets st->created (normally cp_ticket_now()) and st->lifetime.
  * FTLS_ERR_INVAL for a state that does not encode, FTLS_ERR_FULL, FTLS_ERR_INTERNAL.

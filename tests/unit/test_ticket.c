@@ -5,7 +5,8 @@
  * every inconsistency refused by the decoder, tickets sealed and opened, every single-byte
  * tamper and truncation refused, expiry and future creation refused, and the key rotation
  * schedule (current, previous with renewal, retired, two idle periods, forced) on an injected
- * clock, with the counters.
+ * clock, with the counters; single-use tickets through the session cache; keys shared between
+ * two instances by export/import.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "common/ct.h"
 #include "common/tls.h"
 #include "ctrlplane/resume/sess_cache.h"
 #include "ctrlplane/resume/ticket.h"
@@ -397,6 +399,57 @@ static void test_single_use_with_cache(void **state)
 	cp_ticket_keys_destroy(k);
 }
 
+/* Two appliances sharing keys: A rotates and exports, B imports; tickets cross both ways. */
+static void test_shared_keys(void **state)
+{
+	struct cp_ticket_keys *a, *b;
+	struct cp_ticket_key_blob cur, prev;
+	struct cp_sess_state st, back;
+	uint8_t t1[CP_TICKET_MAX_LEN], t2[CP_TICKET_MAX_LEN];
+	size_t n1, n2;
+	bool has_prev, renew;
+
+	(void)state;
+	fake_now = 1000;
+	a = mk(100);
+	b = mk(100);
+	state13(&st);
+	st.lifetime = 10000;
+	assert_int_equal(cp_ticket_seal(a, &st, t1, sizeof(t1), &n1), FTLS_OK);
+	assert_int_equal(cp_ticket_open(b, t1, n1, &back, NULL), FTLS_ERR_NOT_FOUND);
+	assert_int_equal(cp_ticket_keys_export(a, &cur, &prev, &has_prev), FTLS_OK);
+	assert_false(has_prev);
+	assert_int_equal(cp_ticket_keys_import(b, &cur, NULL), FTLS_OK);
+	assert_int_equal(cp_ticket_open(b, t1, n1, &back, &renew), FTLS_OK);
+	assert_false(renew);
+	/* A rotates; B learns both keys; A's old ticket still opens on B, flagged for renewal. */
+	fake_now = 1050;
+	assert_int_equal(cp_ticket_rotate(a), FTLS_OK);
+	assert_int_equal(cp_ticket_seal(a, &st, t2, sizeof(t2), &n2), FTLS_OK);
+	assert_int_equal(cp_ticket_keys_export(a, &cur, &prev, &has_prev), FTLS_OK);
+	assert_true(has_prev);
+	assert_int_equal(cp_ticket_keys_import(b, &cur, &prev), FTLS_OK);
+	assert_int_equal(cp_ticket_open(b, t2, n2, &back, &renew), FTLS_OK);
+	assert_false(renew);
+	assert_int_equal(cp_ticket_open(b, t1, n1, &back, &renew), FTLS_OK);
+	assert_true(renew);
+	/* B's schedule runs from the imported creation time. */
+	fake_now = 1150;
+	assert_int_equal(cp_ticket_open(b, t2, n2, &back, &renew), FTLS_OK);
+	assert_true(renew);
+	assert_int_equal(cp_ticket_open(b, t1, n1, &back, &renew), FTLS_ERR_NOT_FOUND);
+	/* Refused imports. */
+	assert_int_equal(cp_ticket_keys_import(b, &prev, &cur), FTLS_ERR_INVAL);    /* prev newer */
+	assert_int_equal(cp_ticket_keys_import(b, &cur, &cur), FTLS_ERR_INVAL);     /* same key */
+	cur.created = fake_now + 1;
+	assert_int_equal(cp_ticket_keys_import(b, &cur, NULL), FTLS_ERR_INVAL);     /* future */
+	assert_int_equal(cp_ticket_keys_import(b, NULL, NULL), FTLS_ERR_INVAL);
+	ftls_wipe(&cur, sizeof(cur));
+	ftls_wipe(&prev, sizeof(prev));
+	cp_ticket_keys_destroy(a);
+	cp_ticket_keys_destroy(b);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct cp_ticket_conf conf = { .period = 0 };
@@ -427,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_single_use_with_cache),
+		cmocka_unit_test(test_shared_keys),
 		cmocka_unit_test(test_bad_arguments),
 	};
 
