@@ -1,0 +1,872 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Script-style tests of the dataplane stack (in the manner of packetdrill): crafted Ethernet/IPv4
+ * frames go into dp_stack_input() from a pretend client, what the stack sends is captured in
+ * memory, parsed (checksums verified) and checked field by field; time is driven by hand through
+ * dp_stack_timers(). No DPDK, no EAL: the stack's I/O is a struct dp_io over static buffers.
+ * Covers ARP and ICMP, the three-way handshake with options, delayed ACKs, out-of-order data with
+ * SACK, RTO with backoff, fast retransmit on SACKed dupacks, zero-window probes, RFC 5961 RST and
+ * SYN handling, PAWS, FIN in both directions with TIME_WAIT, SYN cookies, active open, idle
+ * timeout and malformed segments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dataplane/dp_stack.h"
+
+/* ------------------------------------------------------------------ memory I/O */
+
+enum { NBUF = 512, NOUT = 512 };
+static uint8_t bufs[NBUF][DP_FRAME_MAX];
+static bool busy[NBUF];
+static struct {
+	uint8_t b[DP_FRAME_MAX];
+	size_t len;
+} outq[NOUT];
+static unsigned out_head, out_tail;
+static uint64_t now;
+
+static uint8_t *mem_alloc(void *ctx, void **pkt)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < NBUF; i++)
+		if (!busy[i]) {
+			busy[i] = true;
+			*pkt = (void *)(uintptr_t)(i + 1);
+			return bufs[i];
+		}
+	return NULL;
+}
+
+static void mem_free(void *ctx, void *pkt)
+{
+	(void)ctx;
+	busy[(uintptr_t)pkt - 1] = false;
+}
+
+static void mem_send(void *ctx, void *pkt, size_t len)
+{
+	unsigned i = (unsigned)((uintptr_t)pkt - 1);
+	assert_true(out_tail - out_head < NOUT);
+	memcpy(outq[out_tail % NOUT].b, bufs[i], len);
+	outq[out_tail % NOUT].len = len;
+	out_tail++;
+	mem_free(ctx, pkt);
+}
+
+static const uint8_t st_mac[6] = { 2, 0, 0, 0, 0, 1 };
+static const uint8_t cl_mac[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t st_ip[4] = { 10, 0, 0, 1 };
+static const uint8_t cl_ip[4] = { 10, 0, 0, 2 };
+
+/* ------------------------------------------------------------------ the application under test */
+
+struct app_log {
+	int accepted, connected, data, writable, peer_closed, reset, timeout, closed;
+	struct dp_tcp_conn *conn;
+	uint8_t rx[65536];
+	size_t rx_len;
+	bool consume;
+	bool echo;
+};
+static struct app_log app;
+
+static bool a_accept(struct dp_tcp_conn *c, void *arg)
+{
+	(void)arg;
+	app.accepted++;
+	app.conn = c;
+	return true;
+}
+static void a_connected(struct dp_tcp_conn *c) { app.connected++; app.conn = c; }
+static void a_data(struct dp_tcp_conn *c)
+{
+	const uint8_t *p;
+	size_t n;
+	app.data++;
+	if (!app.consume)
+		return;
+	while ((n = dp_tcp_recv_peek(c, &p)) > 0) {
+		assert_true(app.rx_len + n <= sizeof(app.rx));
+		memcpy(app.rx + app.rx_len, p, n);
+		app.rx_len += n;
+		if (app.echo)
+			assert_int_equal(dp_tcp_send(c, p, n), n);
+		dp_tcp_recv_consume(c, n);
+	}
+}
+static void a_writable(struct dp_tcp_conn *c) { (void)c; app.writable++; }
+static void a_peer_closed(struct dp_tcp_conn *c) { (void)c; app.peer_closed++; }
+static void a_reset(struct dp_tcp_conn *c) { (void)c; app.reset++; app.conn = NULL; }
+static void a_timeout(struct dp_tcp_conn *c) { (void)c; app.timeout++; app.conn = NULL; }
+static void a_closed(struct dp_tcp_conn *c) { (void)c; app.closed++; app.conn = NULL; }
+
+static const struct dp_tcp_app test_app = {
+	.accept = a_accept, .connected = a_connected, .data = a_data, .writable = a_writable,
+	.peer_closed = a_peer_closed, .reset = a_reset, .timeout = a_timeout, .closed = a_closed,
+};
+
+/* ------------------------------------------------------------------ frame helpers */
+
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(p[n - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
+
+static struct dp_stack *st;
+static uint16_t cl_port = 40000;
+
+/* A client segment; opts raw option bytes (multiple of 4). bad_csum flips the checksum. */
+static void cli_seg_x(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const uint8_t *opts,
+		      size_t olen, const void *data, size_t len, bool bad_csum)
+{
+	uint8_t f[DP_FRAME_MAX];
+	uint8_t *ip = f + 14, *t = ip + 20;
+	size_t tl = 20 + olen + len;
+	uint8_t ph[12];
+
+	memcpy(f, st_mac, 6);
+	memcpy(f + 6, cl_mac, 6);
+	put16(f + 12, 0x0800);
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint32_t)(20 + tl));
+	put16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, cl_ip, 4);
+	memcpy(ip + 16, st_ip, 4);
+	put16(ip + 10, csum(ip, 20, 0));
+	put16(t, cl_port);
+	put16(t + 2, 80);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = (uint8_t)(((20 + olen) / 4) << 4);
+	t[13] = flags;
+	put16(t + 14, wnd);
+	put16(t + 16, 0);
+	put16(t + 18, 0);
+	if (olen)
+		memcpy(t + 20, opts, olen);
+	if (len)
+		memcpy(t + 20 + olen, data, len);
+	memcpy(ph, cl_ip, 4);
+	memcpy(ph + 4, st_ip, 4);
+	ph[8] = 0;
+	ph[9] = 6;
+	put16(ph + 10, (uint32_t)tl);
+	uint32_t s = 0;
+	for (int i = 0; i < 12; i += 2)
+		s += (uint32_t)(ph[i] << 8 | ph[i + 1]);
+	put16(t + 16, csum(t, tl, s) ^ (bad_csum ? 0x0101 : 0));
+	dp_stack_input(st, f, 14 + 20 + tl, now);
+}
+
+static void cli_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const void *data, size_t len)
+{
+	cli_seg_x(flags, seq, ack, wnd, NULL, 0, data, len, false);
+}
+
+/* Timestamp option: NOP NOP TS. */
+static size_t ts_opt(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10;
+	put32(o + 4, val);
+	put32(o + 8, ecr);
+	return 12;
+}
+
+/* A parsed segment from the stack. */
+struct seg {
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t wnd, mss;
+	int ws;          /* -1: none */
+	bool sack_ok, has_ts;
+	uint32_t tsval, tsecr;
+	unsigned nsack;
+	uint32_t sack[4][2];
+	const uint8_t *data;
+	size_t len;
+	uint16_t sport, dport;
+};
+
+static unsigned pending(void) { return out_tail - out_head; }
+
+/* Pops the next TCP segment the stack sent (checks IPv4 and TCP checksums). */
+static bool next_seg(struct seg *s)
+{
+	while (out_head != out_tail) {
+		const uint8_t *f = outq[out_head % NOUT].b;
+		size_t n = outq[out_head % NOUT].len;
+		out_head++;
+		if (get16(f + 12) != 0x0800 || f[14 + 9] != 6)
+			continue;
+		const uint8_t *ip = f + 14, *t = ip + 20;
+		size_t tl = get16(ip + 2) - 20u;
+		assert_int_equal(csum(ip, 20, 0), 0);
+		assert_true(14 + 20 + tl <= n);
+		assert_memory_equal(f, cl_mac, 6);
+		uint32_t ps = 0;
+		for (int i = 12; i < 20; i += 2)
+			ps += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+		ps += 6 + (uint32_t)tl;
+		assert_int_equal(csum(t, tl, ps), 0);
+		memset(s, 0, sizeof(*s));
+		s->ws = -1;
+		s->sport = get16(t);
+		s->dport = get16(t + 2);
+		s->seq = get32(t + 4);
+		s->ack = get32(t + 8);
+		s->flags = t[13];
+		s->wnd = get16(t + 14);
+		size_t doff = (size_t)(t[12] >> 4) * 4;
+		for (size_t i = 20; i < doff;) {
+			uint8_t k = t[i];
+			if (k == 0)
+				break;
+			if (k == 1) {
+				i++;
+				continue;
+			}
+			uint8_t l = t[i + 1];
+			assert_true(l >= 2 && i + l <= doff);
+			if (k == 2) s->mss = get16(t + i + 2);
+			if (k == 3) s->ws = t[i + 2];
+			if (k == 4) s->sack_ok = true;
+			if (k == 8) {
+				s->has_ts = true;
+				s->tsval = get32(t + i + 2);
+				s->tsecr = get32(t + i + 6);
+			}
+			if (k == 5) {
+				s->nsack = (l - 2u) / 8;
+				for (unsigned j = 0; j < s->nsack; j++) {
+					s->sack[j][0] = get32(t + i + 2 + 8 * j);
+					s->sack[j][1] = get32(t + i + 6 + 8 * j);
+				}
+			}
+			i += l;
+		}
+		s->data = t + doff;
+		s->len = tl - doff;
+		return true;
+	}
+	return false;
+}
+
+static void drain(void) { out_head = out_tail; }
+
+static void advance_ms(unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		now += 1000;
+		dp_stack_timers(st, now);
+	}
+}
+
+static uint64_t counter(enum dp_cnt c) { return dp_stack_counters(st)[c]; }
+
+enum { F = 0x01, S = 0x02, R = 0x04, P = 0x08, A = 0x10 };
+
+static void arp_from_client(void)
+{
+	uint8_t f[60] = { 0 };
+	memset(f, 0xff, 6);
+	memcpy(f + 6, cl_mac, 6);
+	put16(f + 12, 0x0806);
+	uint8_t *a = f + 14;
+	put16(a, 1); put16(a + 2, 0x0800); a[4] = 6; a[5] = 4; put16(a + 6, 1);
+	memcpy(a + 8, cl_mac, 6);
+	memcpy(a + 14, cl_ip, 4);
+	memcpy(a + 24, st_ip, 4);
+	dp_stack_input(st, f, sizeof(f), now);
+}
+
+static int setup_with(uint32_t backlog, uint32_t idle_ms)
+{
+	struct dp_stack_conf conf;
+	const struct dp_io io = { .alloc = mem_alloc, .send = mem_send, .free = mem_free };
+
+	dp_stack_conf_defaults(&conf);
+	memcpy(conf.mac, st_mac, 6);
+	dp_addr_from_v4(&conf.ip4, 0x0a000001);
+	conf.ip4_prefix = 24;
+	conf.max_conns = 16;
+	conf.sndbuf = 65536;
+	conf.rcvbuf = 65536;
+	conf.syn_backlog = backlog;
+	conf.rto_min_ms = 200;
+	conf.rto_init_ms = 1000;
+	conf.delack_ms = 40;
+	conf.time_wait_ms = 1000;
+	conf.idle_timeout_ms = idle_ms;
+	conf.max_retries = 4;
+	conf.seed = 12345;
+	memset(&app, 0, sizeof(app));
+	memset(busy, 0, sizeof(busy));
+	out_head = out_tail = 0;
+	now = 1000000;
+	st = dp_stack_create(&conf, &io);
+	if (!st)
+		return -1;
+	if (dp_tcp_listen(st, 80, &test_app, NULL) != FTLS_OK)
+		return -1;
+	arp_from_client();
+	drain();
+	cl_port++;
+	return 0;
+}
+
+static int setup(void **state) { (void)state; return setup_with(64, 0); }
+static int setup_backlog1(void **state) { (void)state; return setup_with(1, 0); }
+static int setup_idle(void **state) { (void)state; return setup_with(64, 5000); }
+
+static int teardown(void **state)
+{
+	(void)state;
+	dp_stack_destroy(st);
+	st = NULL;
+	for (unsigned i = 0; i < NBUF; i++)
+		assert_false(busy[i]);   /* every buffer came back */
+	return 0;
+}
+
+/* Handshake with MSS 1460, WS 7, SACK-permitted, timestamps; returns the server ISS. */
+static uint32_t handshake(uint32_t cseq, bool with_ts)
+{
+	uint8_t o[40];
+	size_t n = 0;
+	struct seg s;
+
+	o[n++] = 2; o[n++] = 4; put16(o + n, 1460); n += 2;
+	o[n++] = 1; o[n++] = 3; o[n++] = 3; o[n++] = 7;
+	o[n++] = 1; o[n++] = 1; o[n++] = 4; o[n++] = 2;
+	if (with_ts)
+		n += ts_opt(o + n, 100, 0);
+	cli_seg_x(S, cseq, 0, 65535, o, n, NULL, 0, false);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, S | A);
+	assert_int_equal(s.ack, cseq + 1);
+	assert_int_equal(s.mss, 1460);
+	assert_true(s.ws >= 0);
+	assert_true(s.sack_ok);
+	assert_int_equal(s.has_ts, with_ts);
+	if (with_ts)
+		assert_int_equal(s.tsecr, 100);
+	uint32_t iss = s.seq;
+	if (with_ts) {
+		n = ts_opt(o, 101, s.tsval);
+		cli_seg_x(A, cseq + 1, iss + 1, 512, o, n, NULL, 0, false);   /* 512 << 7 = 64 KiB */
+	} else {
+		cli_seg(A, cseq + 1, iss + 1, 512, NULL, 0);
+	}
+	assert_int_equal(app.accepted, 1);
+	assert_non_null(app.conn);
+	assert_string_equal(dp_tcp_state_name(app.conn), "ESTABLISHED");
+	assert_int_equal(pending(), 0);
+	return iss;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_arp_and_icmp(void **state)
+{
+	uint8_t f[14 + 20 + 16];
+	(void)state;
+	arp_from_client();
+	assert_true(pending() >= 1);
+	const uint8_t *r = outq[out_head % NOUT].b;
+	assert_int_equal(get16(r + 12), 0x0806);
+	assert_int_equal(get16(r + 14 + 6), 2);               /* reply */
+	assert_memory_equal(r + 14 + 8, st_mac, 6);
+	assert_memory_equal(r + 14 + 14, st_ip, 4);
+	drain();
+
+	memcpy(f, st_mac, 6);
+	memcpy(f + 6, cl_mac, 6);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *ic = ip + 20;
+	memset(ip, 0, 20);
+	ip[0] = 0x45; put16(ip + 2, 36); ip[8] = 64; ip[9] = 1;
+	memcpy(ip + 12, cl_ip, 4); memcpy(ip + 16, st_ip, 4);
+	put16(ip + 10, csum(ip, 20, 0));
+	ic[0] = 8; ic[1] = 0; put16(ic + 2, 0); put16(ic + 4, 7); put16(ic + 6, 1);
+	memcpy(ic + 8, "pingpong", 8);
+	put16(ic + 2, csum(ic, 16, 0));
+	dp_stack_input(st, f, sizeof(f), now);
+	assert_int_equal(pending(), 1);
+	r = outq[out_head % NOUT].b;
+	assert_int_equal(r[14 + 20], 0);                      /* echo reply */
+	assert_memory_equal(r + 14 + 28, "pingpong", 8);
+	assert_int_equal(csum(r + 14 + 20, 16, 0), 0);
+	assert_int_equal(counter(DP_CNT_ICMP_ECHO_REPLIED), 1);
+	drain();
+
+	/* Same request with a broken IP checksum: dropped and counted. */
+	ip[10] ^= 0xff;
+	dp_stack_input(st, f, sizeof(f), now);
+	assert_int_equal(pending(), 0);
+	assert_int_equal(counter(DP_CNT_IP4_BAD_CSUM), 1);
+	/* Fragment and options. */
+	ip[10] ^= 0xff;
+	put16(ip + 6, 0x2000); put16(ip + 10, 0); put16(ip + 10, csum(ip, 20, 0));
+	dp_stack_input(st, f, sizeof(f), now);
+	assert_int_equal(counter(DP_CNT_IP4_FRAGMENT), 1);
+	dp_stack_input(st, f, 14 + 10, now);
+	assert_int_equal(counter(DP_CNT_IP4_SHORT), 1);
+	assert_int_equal(pending(), 0);
+}
+
+static void test_handshake_data_delack(void **state)
+{
+	struct seg s;
+	uint8_t o[12];
+	(void)state;
+	uint32_t iss = handshake(1000, true);
+
+	app.consume = true;
+	cli_seg_x(A | P, 1001, iss + 1, 512, o, ts_opt(o, 102, 0), "hello", 5, false);
+	assert_int_equal(app.data, 1);
+	assert_int_equal(app.rx_len, 5);
+	assert_memory_equal(app.rx, "hello", 5);
+	assert_int_equal(pending(), 0);                        /* delayed */
+	advance_ms(39);
+	assert_int_equal(pending(), 0);
+	advance_ms(2);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, A);
+	assert_int_equal(s.ack, 1006);
+	assert_true(s.has_ts);
+	assert_int_equal(s.tsecr, 102);
+	assert_int_equal(counter(DP_CNT_TCP_DELACK), 1);
+
+	/* Two full segments: an immediate ACK. */
+	uint8_t d[1448];
+	memset(d, 'x', sizeof(d));
+	cli_seg_x(A, 1006, iss + 1, 512, o, ts_opt(o, 103, 0), d, sizeof(d), false);
+	assert_int_equal(pending(), 0);
+	cli_seg_x(A, 1006 + 1448, iss + 1, 512, o, ts_opt(o, 104, 0), d, sizeof(d), false);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 1006 + 2 * 1448);
+	assert_int_equal(app.rx_len, 5 + 2 * 1448);
+}
+
+static void test_ooo_sack_reassembly(void **state)
+{
+	struct seg s;
+	uint8_t d1[1000], d2[1000], d3[500];
+	(void)state;
+	uint32_t iss = handshake(5000, false);
+
+	app.consume = true;
+	memset(d1, '1', sizeof(d1));
+	memset(d2, '2', sizeof(d2));
+	memset(d3, '3', sizeof(d3));
+	/* Segment 2 arrives first: immediate duplicate ACK carrying its SACK block. */
+	cli_seg(A, 6001, iss + 1, 512, d2, sizeof(d2));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 5001);
+	assert_int_equal(s.nsack, 1);
+	assert_int_equal(s.sack[0][0], 6001);
+	assert_int_equal(s.sack[0][1], 7001);
+	assert_int_equal(app.rx_len, 0);
+	/* Segment 3 (after a second hole) makes two blocks, newest first. */
+	cli_seg(A, 7501, iss + 1, 512, d3, sizeof(d3));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.nsack, 2);
+	assert_int_equal(s.sack[0][0], 7501);
+	assert_int_equal(s.sack[1][0], 6001);
+	/* A duplicate of segment 2 changes nothing. */
+	cli_seg(A, 6001, iss + 1, 512, d2, sizeof(d2));
+	drain();
+	/* Segment 1 fills the first hole: data up to 7001 delivered in order, one block left. */
+	cli_seg(A, 5001, iss + 1, 512, d1, sizeof(d1));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 7001);
+	assert_int_equal(s.nsack, 1);
+	assert_int_equal(app.rx_len, 2000);
+	assert_memory_equal(app.rx, d1, 1000);
+	assert_memory_equal(app.rx + 1000, d2, 1000);
+	/* An overlapping segment covering the second hole and part of segment 3. */
+	uint8_t d4[700];
+	memset(d4, '4', 500);
+	memset(d4 + 500, '3', 200);
+	cli_seg(A, 7001, iss + 1, 512, d4, sizeof(d4));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 8001);
+	assert_int_equal(s.nsack, 0);
+	assert_int_equal(app.rx_len, 3000);
+	assert_memory_equal(app.rx + 2000, d4, 500);
+	assert_memory_equal(app.rx + 2500, d3, 500);
+	assert_true(counter(DP_CNT_TCP_OOO) >= 2);
+}
+
+static void test_rto_backoff_and_timeout(void **state)
+{
+	struct seg s;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	assert_int_equal(dp_tcp_send(app.conn, "abcdef", 6), 6);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.len, 6);
+	assert_memory_equal(s.data, "abcdef", 6);
+	/* No ACK: retransmissions after 1 s (initial RTO, no sample yet), then 2 s, 4 s. */
+	advance_ms(999);
+	assert_int_equal(pending(), 0);
+	advance_ms(2);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.len, 6);
+	advance_ms(1998);
+	assert_int_equal(pending(), 0);
+	advance_ms(4);
+	assert_true(next_seg(&s));
+	assert_int_equal(counter(DP_CNT_TCP_RTO), 2);
+	/* After max_retries (4) the connection times out with a reset. */
+	advance_ms(4000 + 8000 + 16000 + 10);
+	unsigned rsts = 0;
+	while (next_seg(&s))
+		if (s.flags & R)
+			rsts++;
+	assert_int_equal(rsts, 1);
+	assert_int_equal(app.timeout, 1);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
+static void test_fast_retransmit_sack(void **state)
+{
+	struct seg s, first;
+	uint8_t big[10 * 1460], o[40];
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	assert_int_equal(dp_tcp_send(app.conn, big, sizeof(big)), sizeof(big));
+	unsigned n = 0;
+	while (next_seg(&s)) {
+		if (n == 0)
+			first = s;
+		assert_int_equal(s.seq, iss + 1 + n * 1460);
+		assert_int_equal(s.len, 1460);
+		n++;
+	}
+	assert_int_equal(n, 10);                               /* initial window: 10 segments */
+	(void)first;
+	/* Segment 1 is lost: dupacks with growing SACK blocks. */
+	for (unsigned k = 2; k <= 4; k++) {
+		size_t ol = 0;
+		o[ol++] = 1; o[ol++] = 1; o[ol++] = 5; o[ol++] = 10;
+		put32(o + ol, iss + 1 + 1460); put32(o + ol + 4, iss + 1 + k * 1460); ol += 8;
+		cli_seg_x(A, 101, iss + 1, 512, o, ol, NULL, 0, false);
+	}
+	/* Third dupack: the hole is retransmitted at once, long before the RTO. */
+	bool rexmit = false;
+	while (next_seg(&s))
+		if (s.seq == iss + 1 && s.len == 1460) {
+			rexmit = true;
+			assert_memory_equal(s.data, big, 1460);
+		}
+	assert_true(rexmit);
+	assert_int_equal(counter(DP_CNT_TCP_FAST_RETRANS), 1);
+	assert_int_equal(counter(DP_CNT_TCP_RTO), 0);
+	/* Everything acknowledged: recovery over, no RTO armed (nothing sent after 5 s). */
+	cli_seg(A, 101, iss + 1 + sizeof(big), 512, NULL, 0);
+	drain();
+	advance_ms(5000);
+	assert_int_equal(pending(), 0);
+	assert_int_equal(dp_tcp_send_space(app.conn), 65536);
+}
+
+static void test_zero_window_probe(void **state)
+{
+	struct seg s;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	/* The peer closes its window. */
+	cli_seg(A, 101, iss + 1, 0, NULL, 0);
+	assert_int_equal(dp_tcp_send(app.conn, "data", 4), 4);
+	assert_int_equal(pending(), 0);                        /* nothing may go out */
+	advance_ms(1001);
+	assert_true(next_seg(&s));                              /* a probe: no new data */
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.seq, iss);
+	assert_int_equal(counter(DP_CNT_TCP_ZWP), 1);
+	/* Still closed: the next probe comes after a longer interval. */
+	cli_seg(A, 101, iss + 1, 0, NULL, 0);
+	advance_ms(1500);
+	assert_int_equal(pending(), 0);
+	advance_ms(600);
+	assert_true(next_seg(&s));
+	assert_int_equal(counter(DP_CNT_TCP_ZWP), 2);
+	/* The window opens: the data goes. */
+	cli_seg(A, 101, iss + 1, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.len, 4);
+	assert_memory_equal(s.data, "data", 4);
+}
+
+static void test_rst_and_syn_rfc5961(void **state)
+{
+	struct seg s;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	/* RST in the window but not at rcv_nxt: challenge ACK, connection lives. */
+	cli_seg(R, 150, 0, 0, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, A);
+	assert_int_equal(s.ack, 101);
+	assert_int_equal(app.reset, 0);
+	/* RST outside the window: silently dropped. */
+	cli_seg(R, 100 + 200000, 0, 0, NULL, 0);
+	assert_int_equal(pending(), 0);
+	/* SYN on an established connection: challenge ACK. */
+	cli_seg(S, 5555, 0, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, A);
+	assert_int_equal(counter(DP_CNT_TCP_SYN_BAD), 1);
+	assert_int_equal(app.reset, 0);
+	/* An ACK for data never sent: dropped with an ACK. */
+	cli_seg(A, 101, iss + 5000, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(counter(DP_CNT_TCP_ACK_INVALID), 1);
+	/* The exact RST resets. */
+	cli_seg(R, 101, 0, 0, NULL, 0);
+	assert_int_equal(app.reset, 1);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+	/* Anything further gets a RST from the closed port. */
+	cli_seg(A, 101, iss + 1, 512, "x", 1);
+	assert_true(next_seg(&s));
+	assert_true(s.flags & R);
+}
+
+static void test_paws(void **state)
+{
+	struct seg s;
+	uint8_t o[12];
+	(void)state;
+	uint32_t iss = handshake(100, true);
+
+	app.consume = true;
+	cli_seg_x(A, 101, iss + 1, 512, o, ts_opt(o, 200, 0), "a", 1, false);
+	advance_ms(50);
+	drain();
+	/* An older timestamp: dropped by PAWS, answered with an ACK, data not delivered. */
+	cli_seg_x(A, 102, iss + 1, 512, o, ts_opt(o, 150, 0), "b", 1, false);
+	assert_int_equal(counter(DP_CNT_TCP_PAWS), 1);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 102);
+	assert_int_equal(app.rx_len, 1);
+	/* A newer one passes. */
+	cli_seg_x(A, 102, iss + 1, 512, o, ts_opt(o, 201, 0), "b", 1, false);
+	assert_int_equal(app.rx_len, 2);
+}
+
+static void test_passive_and_active_close(void **state)
+{
+	struct seg s;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	/* Passive close: FIN in, peer_closed, we close, LAST_ACK, ACK in: closed and freed. */
+	cli_seg(A | F, 101, iss + 1, 512, NULL, 0);
+	assert_int_equal(app.peer_closed, 1);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 102);
+	assert_string_equal(dp_tcp_state_name(app.conn), "CLOSE_WAIT");
+	assert_int_equal(dp_tcp_send(app.conn, "bye", 3), 3);
+	dp_tcp_close(app.conn);
+	bool fin = false;
+	while (next_seg(&s))
+		if (s.flags & F) {
+			fin = true;
+			assert_int_equal(s.seq + s.len, iss + 4);
+		}
+	assert_true(fin);
+	cli_seg(A, 102, iss + 5, 512, NULL, 0);
+	assert_int_equal(app.closed, 1);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+
+	/* Active close on a new connection: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT, then freed. */
+	memset(&app, 0, sizeof(app));
+	cl_port++;
+	iss = handshake(9000, false);
+	struct dp_tcp_conn *c = app.conn;
+	dp_tcp_close(c);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, F | A);
+	assert_string_equal(dp_tcp_state_name(c), "FIN_WAIT_1");
+	cli_seg(A, 9001, iss + 2, 512, NULL, 0);
+	assert_string_equal(dp_tcp_state_name(c), "FIN_WAIT_2");
+	cli_seg(A | F, 9001, iss + 2, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 9002);
+	assert_string_equal(dp_tcp_state_name(c), "TIME_WAIT");
+	assert_int_equal(app.closed, 1);
+	/* A retransmitted FIN in TIME_WAIT is ACKed again. */
+	cli_seg(A | F, 9001, iss + 2, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 9002);
+	assert_int_equal(dp_stack_conns_in_use(st), 1);
+	advance_ms(1100);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
+static void test_syn_cookies(void **state)
+{
+	struct seg s;
+	uint8_t o[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
+	(void)state;
+
+	/* One SYN fills the backlog of 1 (no ACK comes back). */
+	cli_seg_x(S, 1000, 0, 65535, o, 8, NULL, 0, false);
+	assert_true(next_seg(&s));
+	assert_true(s.ws >= 0);
+	/* The next SYN gets a stateless cookie: MSS only, no window scale. */
+	cl_port++;
+	cli_seg_x(S, 7000, 0, 65535, o, 8, NULL, 0, false);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, S | A);
+	assert_int_equal(s.ws, -1);
+	assert_int_equal(s.mss, 1460);
+	assert_int_equal(counter(DP_CNT_TCP_BACKLOG_FULL), 1);
+	assert_int_equal(dp_stack_conns_in_use(st), 1);
+	/* A forged ACK is refused. */
+	cli_seg(A, 7001, s.seq + 2, 512, NULL, 0);
+	assert_int_equal(counter(DP_CNT_TCP_COOKIE_BAD), 1);
+	drain();
+	/* The right ACK (with data) makes the connection. */
+	app.consume = true;
+	cli_seg(A | P, 7001, s.seq + 1, 512, "cookie", 6);
+	assert_int_equal(counter(DP_CNT_TCP_COOKIE_OK), 1);
+	assert_int_equal(app.accepted, 1);
+	assert_int_equal(app.rx_len, 6);
+	assert_int_equal(dp_stack_conns_in_use(st), 2);
+}
+
+static void test_active_open(void **state)
+{
+	struct seg s;
+	struct dp_tcp_conn *c;
+	struct dp_addr peer;
+	(void)state;
+
+	dp_addr_from_v4(&peer, 0x0a000002);
+	assert_int_equal(dp_tcp_connect(st, &peer, 8080, &test_app, NULL, now, &c), FTLS_OK);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, S);
+	assert_int_equal(s.dport, 8080);
+	assert_int_equal(s.mss, 1460);
+	uint16_t lport = s.sport;
+	/* The SYN-ACK (MSS 1400) is built by hand: the helper only talks to port 80. */
+	struct seg syn = s;
+	uint8_t f[14 + 20 + 24];
+	uint8_t *ip = f + 14, *t = ip + 20;
+	memcpy(f, st_mac, 6); memcpy(f + 6, cl_mac, 6); put16(f + 12, 0x0800);
+	memset(ip, 0, 20); ip[0] = 0x45; put16(ip + 2, 44); ip[8] = 64; ip[9] = 6;
+	memcpy(ip + 12, cl_ip, 4); memcpy(ip + 16, st_ip, 4); put16(ip + 10, csum(ip, 20, 0));
+	put16(t, 8080); put16(t + 2, lport); put32(t + 4, 777); put32(t + 8, syn.seq + 1);
+	t[12] = 6 << 4; t[13] = S | A; put16(t + 14, 65535); put16(t + 16, 0); put16(t + 18, 0);
+	t[20] = 2; t[21] = 4; put16(t + 22, 1400);
+	uint32_t ps = 0x0a00 + 0x0002 + 0x0a00 + 0x0001 + 6 + 24;
+	put16(t + 16, csum(t, 24, ps));
+	dp_stack_input(st, f, sizeof(f), now);
+	assert_int_equal(app.connected, 1);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, A);
+	assert_int_equal(s.ack, 778);
+	assert_string_equal(dp_tcp_state_name(c), "ESTABLISHED");
+	/* Data uses the peer's smaller MSS. */
+	uint8_t big[3000] = { 0 };
+	assert_int_equal(dp_tcp_send(c, big, sizeof(big)), sizeof(big));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.len, 1400);
+}
+
+static void test_idle_timeout(void **state)
+{
+	struct seg s;
+	(void)state;
+	handshake(100, false);
+	advance_ms(4990);
+	assert_int_equal(app.timeout, 0);
+	advance_ms(20);
+	assert_int_equal(app.timeout, 1);
+	assert_true(next_seg(&s));
+	assert_true(s.flags & R);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
+static void test_malformed_segments(void **state)
+{
+	struct seg s;
+	uint8_t bad_opt[4] = { 2, 0, 0, 0 };      /* length 0 */
+	uint8_t overrun[4] = { 8, 10, 0, 0 };     /* runs past the header */
+	(void)state;
+
+	cli_seg_x(S, 1, 0, 100, NULL, 0, NULL, 0, true);
+	assert_int_equal(counter(DP_CNT_TCP_BAD_CSUM), 1);
+	cli_seg_x(S, 1, 0, 100, bad_opt, 4, NULL, 0, false);
+	cli_seg_x(S, 1, 0, 100, overrun, 4, NULL, 0, false);
+	assert_int_equal(counter(DP_CNT_TCP_BAD_OPT), 2);
+	cli_seg(S | F, 1, 0, 100, NULL, 0);
+	cli_seg(0, 1, 0, 100, NULL, 0);
+	assert_int_equal(counter(DP_CNT_TCP_BAD_FLAGS), 2);
+	assert_int_equal(pending(), 0);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+	/* After all that, a good SYN still works. */
+	cli_seg(S, 41, 0, 100, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.flags, S | A);
+	/* Every length of a truncated valid SYN frame is handled. */
+	uint8_t f[DP_FRAME_MAX];
+	for (size_t n = 0; n < 60; n++) {
+		memset(f, 0, sizeof(f));
+		memcpy(f, st_mac, 6);
+		put16(f + 12, 0x0800);
+		f[14] = 0x45;
+		dp_stack_input(st, f, n, now);
+	}
+	assert_int_equal(pending(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_arp_and_icmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_data_delack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_sack_reassembly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_backoff_and_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_sack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_and_syn_rfc5961, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_and_active_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_cookies, setup_backlog1, teardown),
+		cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_idle, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_segments, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
