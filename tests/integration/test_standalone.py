@@ -111,6 +111,7 @@ listeners:
     responder: echo
     unknown_sni: reject
     handshake_timeout_ms: 700
+    versions: [tls1.3]
     certificates:
       - names: [p256.test]
         chains:
@@ -199,8 +200,10 @@ check("s_client ALPN without overlap: no_application_protocol", rc != 0 and b"no
 rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_STRICT}", "-servername", "nobody.test",
                     "-brief", "-tls1_3"], inp=b"x")
 check("s_client unknown SNI on strict listener: unrecognized_name", rc != 0 and b"unrecognized name" in err, err[-300:])
-rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_HTTP}", "-tls1_2", "-brief"], inp=b"x")
-check("s_client TLS 1.2 only: protocol_version", rc != 0 and b"protocol version" in err, err[-300:])
+rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_STRICT}", "-servername", "p256.test",
+                    "-tls1_2", "-brief"], inp=b"x")
+check("s_client TLS 1.2 on a 1.3-only listener: protocol_version", rc != 0 and b"protocol version" in err,
+      err[-300:])
 
 print("gnutls-cli")
 
@@ -271,6 +274,79 @@ except Exception as e:
 check("s_client KeyUpdate (update_requested) mid-connection, echo continues",
       b"KEYUPDATE" in out and out.count(b"before-update") >= 1 and b"\nafter-update" in out,
       out[-400:])
+
+print("TLS 1.2")
+# Every ECDHE-RSA suite through s_client to the HTTP listener (RSA chain), every ECDHE-ECDSA suite
+# through Python's ssl to the echo listener (P-256 chain first).
+for suite in ("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305",
+              "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA256",
+              "ECDHE-RSA-AES256-SHA384"):
+    rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_HTTP}", "-servername", "localhost",
+                        "-CAfile", bundle, "-verify_return_error", "-quiet", "-tls1_2", "-cipher", suite],
+                       inp=http_req("/bytes/20000"))
+    check(f"s_client -tls1_2 {suite}: GET /bytes/20000", rc == 0 and body_of(out) == b"x" * 20000,
+          f"rc={rc} {err[-200:]}")
+rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_HTTP}", "-servername", "localhost",
+                    "-tls1_2", "-brief", "-ign_eof"], inp=http_req("/bytes/3"))
+check("s_client -tls1_2: extended master secret, secure renegotiation, downgrade-safe",
+      rc == 0 and b"Protocol version: TLSv1.2" in err and b"xxx" in out, err[-300:])
+rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_HTTP}", "-servername", "localhost",
+                    "-tls1_2"], inp=http_req("/bytes/3"))
+check("s_client -tls1_2 reports EMS and secure renegotiation",
+      b"Extended master secret: yes" in out and b"Secure Renegotiation IS supported" in out, out[-600:])
+# Renegotiation: s_client's "R" command sends a ClientHello on the connection; we refuse it.
+p = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{P_ECHO}", "-tls1_2"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+try:
+    for line, pause in ((b"before\n", 0.4), (b"R\n", 0.8)):
+        p.stdin.write(line)
+        p.stdin.flush()
+        time.sleep(pause)
+    p.stdin.close()
+    p.wait(timeout=10)
+    out = p.stdout.read()
+    p.stdout.close()
+except Exception as e:
+    p.kill()
+    out = repr(e).encode()
+check("s_client -tls1_2 renegotiation refused (no_renegotiation)",
+      b"RENEGOTIATING" in out and b"no renegotiation" in out, out[-400:])
+for suite in ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+              "ECDHE-ECDSA-CHACHA20-POLY1305"):
+    try:
+        c12 = ssl.create_default_context(cafile=bundle)
+        c12.maximum_version = ssl.TLSVersion.TLSv1_2
+        c12.set_ciphers(suite)
+        with socket.create_connection(("127.0.0.1", P_ECHO), timeout=10) as s:
+            with c12.wrap_socket(s, server_hostname="localhost") as t:
+                data = os.urandom(50000)
+                t.sendall(data)
+                got = b""
+                while len(got) < len(data):
+                    d = t.recv(65536)
+                    if not d:
+                        break
+                    got += d
+                check(f"python ssl TLS 1.2 {suite}: echo 50000 bytes",
+                      t.version() == "TLSv1.2" and t.cipher()[0] == suite and got == data,
+                      f"{t.version()} {t.cipher()} {len(got)}")
+    except Exception as e:
+        check(f"python ssl TLS 1.2 {suite}: echo 50000 bytes", False, repr(e))
+out, err = interactive(["gnutls-cli", "--x509cafile", bundle, "-p", str(P_HTTP), "--priority",
+                        "NORMAL:-VERS-ALL:+VERS-TLS1.2", "localhost"],
+                       http_req("/bytes/30000", close=False), b"x" * 30000)
+b = body_of(out)
+check("gnutls-cli TLS 1.2: GET /bytes/30000", b is not None and b.startswith(b"x" * 30000),
+      f"{out[-200:]} {err[-300:]}")
+out, err = interactive(["gnutls-cli", "--x509cafile", bundle, "-p", str(P_HTTP), "--priority",
+                        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1",
+                        "localhost"], http_req("/bytes/30000", close=False), b"x" * 30000)
+b = body_of(out)
+check("gnutls-cli TLS 1.2 AES-128-CBC-SHA1: GET /bytes/30000", b is not None and b.startswith(b"x" * 30000),
+      f"{out[-200:]} {err[-300:]}")
+rc, out, err = run(["curl", "-sS", "--cacert", bundle, "--tlsv1.2", "--tls-max", "1.2", "-o", "/dev/null",
+                    "-w", "%{http_code} %{size_download}", f"https://localhost:{P_HTTP}/bytes/1000000"])
+check("curl --tls-max 1.2 GET /bytes/1000000", rc == 0 and out == b"200 1000000", out + err)
 
 print("curl")
 rc, out, err = run(["curl", "-sS", "--cacert", bundle, "--tlsv1.3", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
