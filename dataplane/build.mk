@@ -38,3 +38,18 @@ check-dataplane: $(O)/ftls-dataplane
 
 CHECKS += check-dataplane
 .PHONY: run-appliance check-dataplane
+
+# bench-dp: per-lcore cost over net_ring (bench_dp.c), then TAP versus a kernel server on veth.
+$(O)/bench/bench_dp.o: EXTRA_CFLAGS += $(DPDK_CFLAGS)
+$(O)/bench_dp: $(O)/bench/bench_dp.o $(LIB_DPSTACK) $(LIB_COMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DPDK_LDLIBS) -lrte_net_ring $(CYAML_LDLIBS) $(COMMON_LDLIBS)
+
+PROGS += $(O)/bench_dp
+
+bench-dp: $(O)/bench_dp $(O)/ftls-dataplane
+	$(Q)$(O)/bench_dp $(or $(DP_BENCH_BYTES),1073741824)
+	$(Q)bench/bench_dp.sh $(O)/ftls-dataplane
+
+BENCHES += bench-dp
+.PHONY: bench-dp

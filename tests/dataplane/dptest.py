@@ -412,6 +412,78 @@ def cmd_relay(a):
     print("relay: %s" % " ".join("%s=%d" % kv for kv in stats.items()))
 
 
+def cmd_connrate(a):
+    """n sequential short connections (connect, 100 bytes echoed, close); prints conns/s."""
+    msg = b"r" * 100
+    t0 = time.time()
+    for _ in range(a.n):
+        s = connect(a.addr, a.port, 10)
+        s.sendall(msg)
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        s.close()
+        if got != msg:
+            fail("connrate: echo differs")
+    dt = time.time() - t0
+    print("connrate %s:%d: %d connections in %.2fs = %.0f conn/s" % (a.addr, a.port, a.n, dt, a.n / dt))
+
+
+def cmd_kserver(a):
+    """A kernel-TCP reference server: HTTP GET /<n> (pattern body, then close) and echo."""
+    body = bytes(ord("a") + i % 26 for i in range(26 * 40330))   # ~1 MiB, period 26
+
+    def http_loop(ls):
+        while True:
+            c, _ = ls.accept()
+            req = b""
+            while b"\r\n\r\n" not in req:
+                d = c.recv(4096)
+                if not d:
+                    break
+                req += d
+            try:
+                n = int(req.split(b" ")[1][1:])
+            except (IndexError, ValueError):
+                n = 0
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % n)
+            pos = 0
+            mv = memoryview(body)
+            while pos < n:
+                k = min(n - pos, len(body) - 26)
+                off = pos % 26
+                c.sendall(mv[off:off + k])
+                pos += k
+            c.close()
+
+    def echo_loop(ls):
+        while True:
+            c, _ = ls.accept()
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                c.sendall(d)
+            c.close()
+
+    socks = []
+    for port, fn in ((a.http_port, http_loop), (a.echo_port, echo_loop)):
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", port))
+        ls.listen(128)
+        socks.append(ls)
+        threading.Thread(target=fn, args=(ls,), daemon=True).start()
+    if a.ready:
+        with open(a.ready, "w") as f:
+            f.write("ready\n")
+    time.sleep(a.secs)
+
+
 def cmd_offload_off(a):
     """Turns off checksum/segmentation offloads (veth would hand the relay partial checksums and
     64 KiB super-frames): the SIOCETHTOOL ioctl, as ethtool -K does."""
@@ -457,6 +529,11 @@ def main():
     q.add_argument("--delay-ms", type=float, default=0.0); q.add_argument("--seed", type=int, default=5)
     q.add_argument("--secs", type=float, default=300); q.add_argument("--ready", default="")
     q.set_defaults(fn=cmd_relay)
+    q = sub.add_parser("connrate"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("n", type=int); q.set_defaults(fn=cmd_connrate)
+    q = sub.add_parser("kserver"); q.add_argument("http_port", type=int); q.add_argument("echo_port", type=int)
+    q.add_argument("--secs", type=float, default=600); q.add_argument("--ready", default="")
+    q.set_defaults(fn=cmd_kserver)
     q = sub.add_parser("offload-off"); q.add_argument("iface"); q.set_defaults(fn=cmd_offload_off)
     a = p.parse_args()
     a.fn(a)
