@@ -158,14 +158,19 @@ static bool http_parse(struct dp_tcp_conn *c)
 	return true;
 }
 
+/* Body bytes, filled once before any lcore runs (constructor): lcores only read it. */
+static uint8_t pattern[16384 + 26];
+
+__attribute__((constructor)) static void fill_pattern(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = dp_app_http_byte(i);
+}
+
 static void http_pump(struct dp_tcp_conn *c)
 {
-	static uint8_t pattern[16384 + 26];
 	struct http_state *h = dp_tcp_scratch(c);
 
-	if (!pattern[0])
-		for (size_t i = 0; i < sizeof(pattern); i++)
-			pattern[i] = dp_app_http_byte(i);
 	for (;;) {
 		if (h->sending) {
 			while (h->body_left > 0) {

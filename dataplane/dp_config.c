@@ -110,7 +110,8 @@ static const cyaml_schema_field_t dp_fields[] = {
 	CYAML_FIELD_UINT("rx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, rx_desc),
 	CYAML_FIELD_UINT("tx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, tx_desc),
 	CYAML_FIELD_UINT("poll_idle_us", CYAML_FLAG_OPTIONAL, struct raw_dp, poll_idle_us),
-	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_dp, ports, &port_entry, 1, 1),
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_dp, ports,
+			     &port_entry, 0, 1),
 	CYAML_FIELD_MAPPING_PTR("tcp", CYAML_FLAG_OPTIONAL, struct raw_dp, tcp, tcp_fields),
 	CYAML_FIELD_SEQUENCE("listeners", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_dp,
 			     listeners, &listener_entry, 0, DP_CFG_MAX_LISTENERS),
@@ -118,7 +119,8 @@ static const cyaml_schema_field_t dp_fields[] = {
 };
 
 static const cyaml_schema_field_t top_fields[] = {
-	CYAML_FIELD_MAPPING_PTR("dataplane", CYAML_FLAG_POINTER, struct raw_top, dataplane, dp_fields),
+	CYAML_FIELD_MAPPING_PTR("dataplane", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_top,
+				dataplane, dp_fields),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t top_schema = {
@@ -232,7 +234,10 @@ static enum ftls_err fail(char *err, size_t cap, const char *name, const char *d
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(err, cap, "%s:%u: dataplane.%s: %s", name, line, key ? key : "", what);
+	if (line)
+		snprintf(err, cap, "%s:%u: dataplane.%s: %s", name, line, key ? key : "", what);
+	else
+		snprintf(err, cap, "%s: dataplane.%s: %s", name, key ? key : "", what);
 	return FTLS_ERR_CONFIG;
 }
 
@@ -288,7 +293,18 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 		snprintf(err, errcap, "%s: dataplane: %s", name, lb.text[0] ? lb.text : cyaml_strerror(e));
 		return FTLS_ERR_CONFIG;
 	}
-	const struct raw_dp *d = top->dataplane;
+	static const struct raw_dp empty;
+	const struct raw_dp *d = top->dataplane ? top->dataplane : &empty;
+	/* Whatever the file leaves out (the whole section, the port, the listeners) comes from the
+	 * embedded default, so `dataplane: {}` in an appliance config means "the defaults". */
+	struct dp_config def;
+	if ((d->ports_count == 0 || !d->listeners) && data != dp_config_default_yaml) {
+		if (dp_config_load(&def, "<embedded default>", dp_config_default_yaml,
+				   strlen(dp_config_default_yaml), err, errcap) != FTLS_OK) {
+			rc = FTLS_ERR_CONFIG;
+			goto out;
+		}
+	}
 	dp_stack_conf_defaults(&cfg->stack);
 	cfg->lcores = d->lcores ? d->lcores : 1;
 	cfg->mbufs = d->mbufs ? d->mbufs : 16383;
@@ -316,6 +332,15 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 	for (unsigned i = 0; i < d->eal_count; i++)
 		snprintf(cfg->eal[i], sizeof(cfg->eal[i]), "%s", d->eal[i]);
 
+	if (d->ports_count == 0) {
+		snprintf(cfg->port_name, sizeof(cfg->port_name), "%s", def.port_name);
+		snprintf(cfg->devargs, sizeof(cfg->devargs), "%s", def.devargs);
+		cfg->stack.ip4 = def.stack.ip4;
+		cfg->stack.ip4_prefix = def.stack.ip4_prefix;
+		cfg->stack.ip6 = def.stack.ip6;
+		cfg->stack.ip6_prefix = def.stack.ip6_prefix;
+		goto tcp;
+	}
 	const struct raw_port *p = &d->ports[0];
 	snprintf(cfg->port_name, sizeof(cfg->port_name), "%s", p->name);
 	snprintf(cfg->devargs, sizeof(cfg->devargs), "%s", p->devargs);
@@ -339,6 +364,7 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 		rc = fail(err, errcap, name, data, len, "gateway6", p->gateway6, "'%s' is not an IPv6 address (or no ipv6)", p->gateway6);
 		goto out;
 	}
+tcp:
 	if (d->tcp) {
 		const struct raw_tcp *t = d->tcp;
 		struct dp_stack_conf *s = &cfg->stack;
@@ -392,6 +418,10 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 		snprintf(cfg->lst[i].responder, sizeof(cfg->lst[i].responder), "%s", l->responder);
 	}
 	cfg->n_lst = d->listeners_count;
+	if (!d->listeners && data != dp_config_default_yaml) {
+		memcpy(cfg->lst, def.lst, sizeof(cfg->lst));
+		cfg->n_lst = def.n_lst;
+	}
 out:
 	cyaml_free(&cc, &top_schema, top, 0);
 	return rc;
