@@ -28,6 +28,11 @@ static const cyaml_strval_t ems_strings[] = {
 	{ "required", FTLS_EMS_REQUIRED },
 	{ "optional", FTLS_EMS_OPTIONAL },
 };
+static const cyaml_strval_t cauth_strings[] = {
+	{ "none", FTLS_CAUTH_NONE },
+	{ "optional", FTLS_CAUTH_OPTIONAL },
+	{ "required", FTLS_CAUTH_REQUIRED },
+};
 static const cyaml_strval_t responder_strings[] = {
 	{ "echo", FTLS_RESP_ECHO },
 	{ "http", FTLS_RESP_HTTP },
@@ -77,6 +82,17 @@ static const cyaml_schema_value_t certset_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct ftls_cfg_certset, certset_fields),
 };
 
+static const cyaml_schema_field_t cauth_fields[] = {
+	CYAML_FIELD_ENUM("mode", CYAML_FLAG_DEFAULT, struct ftls_cfg_client_auth, mode, cauth_strings,
+			 NSTR(cauth_strings)),
+	CYAML_FIELD_STRING_PTR("ca", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct ftls_cfg_client_auth, ca, 1, 4096),
+	CYAML_FIELD_STRING_PTR("crl", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct ftls_cfg_client_auth, crl, 1, 4096),
+	CYAML_FIELD_UINT("max_depth", CYAML_FLAG_OPTIONAL, struct ftls_cfg_client_auth, max_depth),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t listener_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct ftls_cfg_listener, name, 1, 64),
 	CYAML_FIELD_STRING_PTR("address", CYAML_FLAG_POINTER, struct ftls_cfg_listener, address, 1, 64),
@@ -103,6 +119,8 @@ static const cyaml_schema_field_t listener_fields[] = {
 			 max_connections),
 	CYAML_FIELD_ENUM("extended_master_secret", CYAML_FLAG_OPTIONAL, struct ftls_cfg_listener,
 			 ems, ems_strings, NSTR(ems_strings)),
+	CYAML_FIELD_MAPPING_PTR("client_auth", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct ftls_cfg_listener, client_auth, cauth_fields),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t listener_entry = {
@@ -404,6 +422,15 @@ static enum ftls_err check_listener(struct ftls_config *c, unsigned i, char *err
 	}
 	if (!l->handshake_timeout_ms)
 		l->handshake_timeout_ms = 10000;
+	if (l->client_auth && l->client_auth->mode != FTLS_CAUTH_NONE && !l->client_auth->ca) {
+		snprintf(path, sizeof(path), "listeners[%u].client_auth", i);
+		return cfg_error(c, err, len, path, "mode %s needs ca (a PEM bundle)",
+				 l->client_auth->mode == FTLS_CAUTH_REQUIRED ? "required" : "optional");
+	}
+	if (l->client_auth && l->client_auth->max_depth > 16) {
+		snprintf(path, sizeof(path), "listeners[%u].client_auth.max_depth", i);
+		return cfg_error(c, err, len, path, "must be at most 16");
+	}
 	if (!l->max_connections)
 		l->max_connections = 1024;
 	if (l->max_connections > (1u << 20)) {

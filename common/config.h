@@ -21,6 +21,7 @@ enum ftls_cfg_responder { FTLS_RESP_ECHO = 0, FTLS_RESP_HTTP };
 enum ftls_cfg_sni_policy { FTLS_SNI_DEFAULT = 0, FTLS_SNI_REJECT };
 enum ftls_cfg_version { FTLS_CFG_TLS12 = 0, FTLS_CFG_TLS13 };
 enum ftls_cfg_ems { FTLS_EMS_REQUIRED = 0, FTLS_EMS_OPTIONAL };
+enum ftls_cfg_cauth { FTLS_CAUTH_NONE = 0, FTLS_CAUTH_OPTIONAL, FTLS_CAUTH_REQUIRED };
 enum ftls_cfg_backend { FTLS_BACKEND_CPU = 0, FTLS_BACKEND_SIM, FTLS_BACKEND_FPGA };
 enum ftls_cfg_log_level {
 	FTLS_CFG_LOG_ERR = 0,
@@ -44,6 +45,14 @@ struct ftls_cfg_certset {
 	unsigned chains_count;
 };
 
+/* Client authentication (mTLS) of a listener. */
+struct ftls_cfg_client_auth {
+	enum ftls_cfg_cauth mode;   /* none, optional, required */
+	char *ca;                   /* PEM bundle of trusted CAs (required unless mode is none) */
+	char *crl;                  /* PEM CRLs (optional) */
+	uint32_t max_depth;         /* intermediates allowed (0: 4) */
+};
+
 struct ftls_cfg_listener {
 	char *name;
 	char *address;
@@ -64,6 +73,7 @@ struct ftls_cfg_listener {
 	uint32_t handshake_timeout_ms;
 	uint32_t max_connections;
 	enum ftls_cfg_ems ems;      /* TLS 1.2 extended master secret (RFC 7627) */
+	struct ftls_cfg_client_auth *client_auth;   /* NULL: none */
 	/* Filled by the loader from the lists above. */
 	uint16_t version_ids[4];
 	unsigned nb_version_ids;

@@ -28,6 +28,16 @@
 
 enum { CP_MAX_SUITES = 16, CP_MAX_GROUPS = 16, CP_MAX_ALPN = 8, CP_ALPN_MAX_LEN = 255 };
 
+struct cp_x509_verifier;
+struct cp_x509_identity;
+
+/* Client authentication (mTLS) policy of a listener. */
+enum cp_client_auth {
+	CP_CAUTH_NONE = 0,     /* no CertificateRequest */
+	CP_CAUTH_OPTIONAL,     /* asked for; an empty answer is accepted, a bad one is not */
+	CP_CAUTH_REQUIRED,     /* no certificate: certificate_required (1.3) / handshake_failure */
+};
+
 /* Randomness source; NULL means OpenSSL's RAND_bytes. Tests inject a deterministic one. */
 typedef void (*cp_rng_fn)(void *arg, uint8_t *out, size_t len);
 
@@ -45,6 +55,8 @@ struct cp_listener {
 	struct cp_certs *certs;
 	bool sni_strict;                    /* unknown name: unrecognized_name (else default set) */
 	uint32_t max_msg;                   /* largest handshake message accepted */
+	enum cp_client_auth client_auth;
+	const struct cp_x509_verifier *verifier;  /* CA bundle for client certificates */
 	bool ems_optional;                  /* TLS 1.2: allow clients without extended master
 					     * secret (RFC 7627); default (false): required */
 	struct ftls_crypto_dev *dev;        /* protects the encrypted handshake (cpu backend) */
@@ -119,6 +131,11 @@ const char *cp_hs_alpn(const struct cp_hs *hs);
 const char *cp_hs_sni(const struct cp_hs *hs);
 /* The peer's record_size_limit (RFC 8449) in plaintext bytes, 2^14 when it sent none. */
 size_t cp_hs_peer_max_plain(const struct cp_hs *hs);
+/* The verified client certificate's identity (subject, SANs), or NULL when the client did not
+ * authenticate. Valid until cp_hs_free. */
+const struct cp_x509_identity *cp_hs_peer_identity(const struct cp_hs *hs);
+/* The scheme of the client's CertificateVerify (0: none). */
+uint16_t cp_hs_peer_sig_scheme(const struct cp_hs *hs);
 /* Bytes of heap this handshake holds now (for the memory report). */
 size_t cp_hs_mem(const struct cp_hs *hs);
 

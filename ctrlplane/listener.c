@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctrlplane/pki/x509_verify.h"
+
 enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls_cfg_listener *lc,
 				struct ftls_crypto_dev *dev, struct cp_listener *l,
 				struct cp_certs *certs, char *err, size_t err_len)
@@ -60,9 +62,34 @@ enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls
 	/* Without a default set and without SNI a client could get nothing: say so at start. */
 	if (certs->default_set < 0 && certs->nb_sets == 1)
 		certs->default_set = 0;
+	if (lc->client_auth && lc->client_auth->mode != FTLS_CAUTH_NONE) {
+		char crl_path[PATH_MAX];
+		struct cp_x509_verifier *v = NULL;
+		struct cp_x509_conf xc = { .max_depth = (int)lc->client_auth->max_depth };
+		xc.ca_file = ftls_config_path(cfg, lc->client_auth->ca, cert_path, sizeof(cert_path));
+		if (lc->client_auth->crl)
+			xc.crl_file = ftls_config_path(cfg, lc->client_auth->crl, crl_path,
+						       sizeof(crl_path));
+		if (cp_x509_verifier_create(&xc, &v)) {
+			snprintf(err, err_len, "%s: listener %s: client_auth: cannot load CA bundle %s%s%s",
+				 cfg->path, lc->name, xc.ca_file, xc.crl_file ? " or CRL " : "",
+				 xc.crl_file ? xc.crl_file : "");
+			goto fail;
+		}
+		l->verifier = v;
+		l->client_auth = lc->client_auth->mode == FTLS_CAUTH_REQUIRED ? CP_CAUTH_REQUIRED
+									      : CP_CAUTH_OPTIONAL;
+	}
 	return FTLS_OK;
 fail:
 	cp_certs_free(certs);
 	memset(l, 0, sizeof(*l));
 	return FTLS_ERR_CONFIG;
+}
+
+void cp_listener_release(struct cp_listener *l, struct cp_certs *certs)
+{
+	cp_x509_verifier_destroy((struct cp_x509_verifier *)l->verifier);
+	l->verifier = NULL;
+	cp_certs_free(certs);
 }

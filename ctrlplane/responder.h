@@ -3,7 +3,8 @@
  * Responders: what a standalone listener answers with once TLS is up. echo returns every byte; http
  * is a small HTTP/1.1 server for benchmarks and tests: GET /bytes/N returns N bytes, GET / a short
  * text, anything else 404; requests may carry a Content-Length body (read and counted, e.g. for
- * upload tests: the reply says how many bytes came); keep-alive unless "Connection: close".
+ * upload tests: the reply says how many bytes came); keep-alive unless "Connection: close". With
+ * client authentication every response carries the client's verified subject (X-Client-Subject).
  * Responders see plaintext only and produce plaintext; sealing is the caller's.
  */
 #ifndef CP_RESPONDER_H
@@ -27,7 +28,9 @@ struct cp_resp {
 	uint64_t out_left;       /* response body still to produce */
 	bool close_after;        /* Connection: close, or a protocol error */
 	bool want_close;         /* close once everything is sent */
-	char head[256];          /* pending response head */
+	const char *client_subject;   /* verified client certificate subject (mTLS), or NULL:
+				       * sent back as X-Client-Subject */
+	char head[1024];         /* pending response head */
 	size_t head_len, head_off;
 	const char *fixed;       /* a fixed body (/, 404) */
 	size_t fixed_len, fixed_off;

@@ -37,6 +37,7 @@
 #include "common/record.h"
 #include "ctrlplane/hs.h"
 #include "ctrlplane/listener.h"
+#include "ctrlplane/pki/x509_verify.h"
 #include "ctrlplane/responder.h"
 
 enum {
@@ -182,6 +183,8 @@ static int pump_events(struct conn *c)
 			break;
 		case CP_HS_EV_DONE:
 			c->established = true;
+			if (cp_hs_peer_identity(c->hs))
+				c->resp.client_subject = cp_hs_peer_identity(c->hs)->subject;
 			LOG_DEBUG("standalone", "conn %d: handshake done (%s, suite 0x%04x, alpn %s)",
 				  c->fd, ftls_group_name(cp_hs_group(c->hs)), cp_hs_suite(c->hs),
 				  cp_hs_alpn(c->hs) ? cp_hs_alpn(c->hs) : "-");
@@ -513,7 +516,7 @@ out:
 		if (lsns[i].fd >= 0)
 			close(lsns[i].fd);
 	for (unsigned i = 0; i < nb_lsn; i++)
-		cp_certs_free(&lsns[i].certs);
+		cp_listener_release(&lsns[i].l, &lsns[i].certs);
 	close(ep);
 	ftls_crypto_close(dev);
 	free(lsns);

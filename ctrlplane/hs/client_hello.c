@@ -549,6 +549,8 @@ static enum ftls_err first_hello12(struct cp_hs *hs, const uint8_t *msg, size_t 
 	hs->md = cp_ks_md(hs->suite->hash);
 	hs->hlen = ftls_hash_len(hs->suite->hash);
 	hs->flags = CP_HS_F_TLS12 | (hs->suite->kx == FTLS_KX_RSA ? CP_HS_F_RSA : 0);
+	if (hs->l->client_auth != CP_CAUTH_NONE && hs->l->verifier)
+		hs->flags |= CP_HS_F_CLIENT_AUTH;
 	hs->group = hs->suite->kx == FTLS_KX_RSA ? 0 : group;
 	hs->ems = ch->has_ems;
 	hs->point_formats = ch->has_point_formats && hs->suite->kx != FTLS_KX_RSA;
@@ -583,6 +585,8 @@ static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t le
 	hs->md = cp_ks_md(hs->suite->hash);
 	hs->hlen = ftls_hash_len(hs->suite->hash);
 	hs->flags = CP_HS_F_TLS13;
+	if (hs->l->client_auth != CP_CAUTH_NONE && hs->l->verifier)
+		hs->flags |= CP_HS_F_CLIENT_AUTH;
 	hs->early_data = ch->early_data;
 	hs->peer_rsl = ch->has_rsl ? ch->rsl : 0;
 	hs->session_id_len = ch->session_id_len;

@@ -19,6 +19,8 @@ enum msg_id {
 	M_END = 0, M_CH, M_HRR, M_SH, M_EE, M_CERT, M_CV, M_SFIN, M_CFIN, M_KU,
 	/* TLS 1.2 */
 	M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12, M_SFIN12, M_RENEG,
+	/* client authentication */
+	M_CR13, M_CCERT13, M_CCV13, M_CR12, M_CCERT12, M_CCV12,
 	M__COUNT
 };
 enum writer { PEER = 0, SELF = 1 };
@@ -49,6 +51,12 @@ static const struct msg_desc {
 	[M_CFIN12] = { FTLS_HS_FINISHED, PEER, true, cp_fin12_recv, "Finished" },
 	[M_SFIN12] = { FTLS_HS_FINISHED, SELF, false, cp_fin12_send, "Finished" },
 	[M_RENEG] = { FTLS_HS_CLIENT_HELLO, PEER, true, cp_reneg_recv, "ClientHello (renegotiation)" },
+	[M_CR13] = { FTLS_HS_CERTIFICATE_REQUEST, SELF, false, cp_cr13_send, "CertificateRequest" },
+	[M_CCERT13] = { FTLS_HS_CERTIFICATE, PEER, false, cp_ccert13_recv, "Certificate" },
+	[M_CCV13] = { FTLS_HS_CERTIFICATE_VERIFY, PEER, false, cp_ccv13_recv, "CertificateVerify" },
+	[M_CR12] = { FTLS_HS_CERTIFICATE_REQUEST, SELF, false, cp_cr12_send, "CertificateRequest" },
+	[M_CCERT12] = { FTLS_HS_CERTIFICATE, PEER, false, cp_ccert12_recv, "Certificate" },
+	[M_CCV12] = { FTLS_HS_CERTIFICATE_VERIFY, PEER, false, cp_ccv12_recv, "CertificateVerify" },
 };
 
 /* Legal sequences, one per handshake shape. PSK, resumption and client auth add rows here. The
@@ -61,6 +69,20 @@ static const uint8_t seq13_hrr[] = { M_CH, M_HRR, M_CH, M_SH, M_EE, M_CERT, M_CV
 
 static const uint8_t seq12_ecdhe[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12,
 				       M_SFIN12, M_END };
+/* Client authentication: the shape switches to the _nc row (same prefix) when the client's
+ * Certificate is empty, so no CertificateVerify is expected. */
+static const uint8_t seq13_ca[] = { M_CH, M_SH, M_EE, M_CR13, M_CERT, M_CV, M_SFIN, M_CCERT13,
+				    M_CCV13, M_CFIN, M_END };
+static const uint8_t seq13_ca_nc[] = { M_CH, M_SH, M_EE, M_CR13, M_CERT, M_CV, M_SFIN,
+				       M_CCERT13, M_CFIN, M_END };
+static const uint8_t seq13_hrr_ca[] = { M_CH, M_HRR, M_CH, M_SH, M_EE, M_CR13, M_CERT, M_CV,
+					M_SFIN, M_CCERT13, M_CCV13, M_CFIN, M_END };
+static const uint8_t seq13_hrr_ca_nc[] = { M_CH, M_HRR, M_CH, M_SH, M_EE, M_CR13, M_CERT, M_CV,
+					   M_SFIN, M_CCERT13, M_CFIN, M_END };
+static const uint8_t seq12_ecdhe_ca[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12, M_SHD,
+					  M_CCERT12, M_CKE, M_CCV12, M_CFIN12, M_SFIN12, M_END };
+static const uint8_t seq12_ecdhe_ca_nc[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12, M_SHD,
+					     M_CCERT12, M_CKE, M_CFIN12, M_SFIN12, M_END };
 
 static const struct {
 	uint32_t flags;
@@ -70,6 +92,12 @@ static const struct {
 	{ CP_HS_F_TLS13, seq13_full },
 	{ CP_HS_F_TLS13 | CP_HS_F_HRR, seq13_hrr },
 	{ CP_HS_F_TLS12, seq12_ecdhe },
+	{ CP_HS_F_TLS13 | CP_HS_F_CLIENT_AUTH, seq13_ca },
+	{ CP_HS_F_TLS13 | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq13_ca_nc },
+	{ CP_HS_F_TLS13 | CP_HS_F_HRR | CP_HS_F_CLIENT_AUTH, seq13_hrr_ca },
+	{ CP_HS_F_TLS13 | CP_HS_F_HRR | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq13_hrr_ca_nc },
+	{ CP_HS_F_TLS12 | CP_HS_F_CLIENT_AUTH, seq12_ecdhe_ca },
+	{ CP_HS_F_TLS12 | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq12_ecdhe_ca_nc },
 };
 
 /* Messages the peer may send after the handshake, per version. */
@@ -303,6 +331,8 @@ static void finish(struct cp_hs *hs)
 	ftls_wipe(&hs->ki_tx, sizeof(hs->ki_tx));
 	EVP_PKEY_free(hs->kex_key);
 	hs->kex_key = NULL;
+	EVP_PKEY_free(hs->peer_key);
+	hs->peer_key = NULL;
 	cp_tr_free(&hs->tr);
 }
 
@@ -676,6 +706,8 @@ struct cp_hs *cp_hs_new(const struct cp_listener *l, uint32_t conn_id)
 	/* One flight: ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
 	 * Finished. */
 	hs->wcap = 2048 + 2 * CP_ALPN_MAX_LEN + (l->certs ? l->certs->max_cert_msg : 0);
+	if (l->client_auth != CP_CAUTH_NONE)
+		hs->wcap += 16384;   /* CertificateRequest: the CA names */
 	/* Records of at least 63 bytes of plaintext each (record_size_limit >= 64, RFC 8449). */
 	hs->ocap = hs->wcap + (hs->wcap / 63 + 4) * (FTLS_REC_HDR_LEN + 1 + FTLS_AEAD_TAG_LEN) +
 		   ALERT_RESERVE;
@@ -698,6 +730,8 @@ void cp_hs_free(struct cp_hs *hs)
 	ftls_rec_dir_clear(&hs->rx);
 	cp_tr_free(&hs->tr);
 	EVP_PKEY_free(hs->kex_key);
+	EVP_PKEY_free(hs->peer_key);
+	free(hs->peer_id);
 	if (hs->wcap)
 		free(hs->wmsg);   /* out lives in the same block */
 	else
@@ -716,6 +750,11 @@ uint16_t cp_hs_version(const struct cp_hs *hs) { return hs->version; }
 uint16_t cp_hs_suite(const struct cp_hs *hs) { return hs->suite ? hs->suite->id : 0; }
 uint16_t cp_hs_group(const struct cp_hs *hs) { return hs->group; }
 uint16_t cp_hs_sig_scheme(const struct cp_hs *hs) { return hs->sig_scheme; }
+const struct cp_x509_identity *cp_hs_peer_identity(const struct cp_hs *hs)
+{
+	return hs->peer_scheme ? hs->peer_id : NULL;
+}
+uint16_t cp_hs_peer_sig_scheme(const struct cp_hs *hs) { return hs->peer_scheme; }
 bool cp_hs_did_hrr(const struct cp_hs *hs) { return hs->flags & CP_HS_F_HRR; }
 const char *cp_hs_alpn(const struct cp_hs *hs)
 {

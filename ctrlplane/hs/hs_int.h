@@ -39,13 +39,15 @@
 enum {
 	CP_HS_F_TLS13 = 1u << 0,
 	CP_HS_F_HRR = 1u << 1,
-	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* next issue */
+	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* CertificateRequest sent */
 	CP_HS_F_PSK = 1u << 3,          /* next issue */
 	CP_HS_F_TLS12 = 1u << 4,        /* TLS 1.2, ECDHE unless CP_HS_F_RSA */
 	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange (next) */
+	CP_HS_F_NO_CCERT = 1u << 6,     /* the client's Certificate was empty: no CertificateVerify */
 };
 
-enum { CP_MAX_SHARES = 8, CP_MAX_EXTS = 64, CP_EV_MAX = 12, CP_COOKIE_LEN = 32 };
+enum { CP_MAX_SHARES = 8, CP_MAX_EXTS = 64, CP_EV_MAX = 12, CP_COOKIE_LEN = 32,
+       CP_CCERT_MAX = 10 /* certificates accepted in a client's chain */ };
 
 /* A ClientHello, parsed: views into the message, valid while it is being handled. */
 struct cp_ch {
@@ -111,6 +113,11 @@ struct cp_hs {
 	bool ccs_rcvd;                      /* the client's ChangeCipherSpec came */
 	EVP_PKEY *kex_key;                  /* our ECDHE key, ServerKeyExchange to ClientKeyExchange */
 	struct ftls_key_install ki_rx, ki_tx;   /* from the key block, until handed out */
+
+	/* client authentication */
+	struct cp_x509_identity *peer_id;   /* verified identity (heap, only when authenticated) */
+	EVP_PKEY *peer_key;                 /* the leaf's key, Certificate to CertificateVerify */
+	uint16_t peer_scheme;
 
 	/* secrets */
 	struct cp_transcript tr;
@@ -206,6 +213,20 @@ enum ftls_err cp_ccs12_recv(struct cp_hs *hs) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_reneg_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+/* Client authentication (client_auth.c). */
+enum ftls_err cp_cr13_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cr12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ccert13_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ccert12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ccv13_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_ccv12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+/* A client Certificate message (header included): DER views of its certificates, leaf first. */
+enum ftls_err cp_ccert_parse(bool tls13, const uint8_t *msg, size_t len,
+			     const uint8_t *der[CP_CCERT_MAX], size_t der_len[CP_CCERT_MAX],
+			     size_t *n) FTLS_MUST_CHECK;
+/* A CertificateVerify message (header included): scheme and signature view. */
+enum ftls_err cp_ccv_parse(const uint8_t *msg, size_t len, uint16_t *scheme, const uint8_t **sig,
+			   size_t *sig_len) FTLS_MUST_CHECK;
 /* ClientKeyExchange (ECDHE) body: the client's point, a view into msg. */
 enum ftls_err cp_cke_parse_ecdhe(const uint8_t *msg, size_t len, const uint8_t **pt,
 				 size_t *pt_len) FTLS_MUST_CHECK;
