@@ -53,3 +53,24 @@ bench-dp: $(O)/bench_dp $(O)/ftls-dataplane
 
 BENCHES += bench-dp
 .PHONY: bench-dp
+
+# libFuzzer target over the stack's input (dp_fuzz_stack.c), its own tree under $(O)/fuzz-dp/;
+# check-dp-fuzz is a fixed-seed 20-second smoke run.
+DP_FUZZ_CC    ?= clang
+DP_FUZZ_SRCS  := dataplane/dp_fuzz_stack.c dataplane/dp_net.c dataplane/dp_tcp.c dataplane/dp_tcp_in.c \
+	dataplane/dp_tcp_out.c dataplane/dp_tcp_timer.c dataplane/dp_apps.c common/log.c
+$(O)/fuzz-dp/fuzz_dp_stack: $(DP_FUZZ_SRCS) $(wildcard dataplane/*.h dataplane/*.def)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(DP_FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -o $@ $(DP_FUZZ_SRCS)
+
+check-dp-fuzz: $(O)/fuzz-dp/fuzz_dp_stack
+	$(Q)mkdir -p $(O)/fuzz-dp/corpus && \
+	if $(O)/fuzz-dp/fuzz_dp_stack -seed=1 -max_total_time=20 -max_len=4096 $(O)/fuzz-dp/corpus \
+	     >$(O)/fuzz-dp/last.log 2>&1; then \
+	  tail -n 2 $(O)/fuzz-dp/last.log; echo "dp-fuzz: 1 passed, 0 failed"; \
+	else tail -n 30 $(O)/fuzz-dp/last.log; echo "dp-fuzz: 0 passed, 1 failed"; exit 1; fi
+
+CHECKS += check-dp-fuzz
+.PHONY: check-dp-fuzz
