@@ -61,3 +61,8 @@ lint-hw:
 	  echo "lint-hw: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
 LINTS += lint-hw
+
+# make synth (not part of make test): yosys + nextpnr figures into hw/SYNTH.md.
+.PHONY: synth
+synth:
+	$(Q)hw/scripts/synth.sh $(O)/synth

@@ -64,41 +64,6 @@ module aes_gcm_engine
   typedef enum logic [1:0] {KindH, KindJ0, KindKs} kind_e;
 
   // ---------------------------------------------------------------------------------------------
-  // GF(2^128) multiply in GCM's bit order (block bit 0 = [127] = coefficient of x^0).
-  function automatic logic [127:0] bitrev128(input logic [127:0] x);
-    logic [127:0] r;
-    for (int i = 0; i < 128; i++) r[i] = x[127 - i];
-    bitrev128 = r;
-  endfunction
-
-  function automatic logic [126:0] clmul64(input logic [63:0] a, input logic [63:0] b);
-    logic [126:0] p;
-    p = '0;
-    for (int i = 0; i < 64; i++) p = p ^ (({63'h0, a} << i) & {127{b[i]}});
-    clmul64 = p;
-  endfunction
-
-  function automatic logic [127:0] gf_mul(input logic [127:0] x, input logic [127:0] y);
-    logic [127:0] a, b, r;
-    logic [126:0] lo, hi, mid;
-    logic [254:0] p;
-    logic [133:0] t;
-    logic [12:0] t2;
-    a = bitrev128(x);  // polynomial form: bit i = coefficient of x^i
-    b = bitrev128(y);
-    lo = clmul64(a[63:0], b[63:0]);
-    hi = clmul64(a[127:64], b[127:64]);
-    mid = clmul64(a[63:0] ^ a[127:64], b[63:0] ^ b[127:64]) ^ lo ^ hi;
-    p = {hi, 1'b0, lo} ^ {64'h0, mid, 64'h0};
-    // x^128 = x^7 + x^2 + x + 1: fold bits 254..128 down, then the (at most 6) that overflow.
-    t = {7'h0, p[254:128]} ^ {6'h0, p[254:128], 1'b0} ^ {5'h0, p[254:128], 2'b0} ^
-        {p[254:128], 7'b0};
-    t2 = {7'h0, t[133:128]} ^ {6'h0, t[133:128], 1'b0} ^ {5'h0, t[133:128], 2'b0} ^
-         {t[133:128], 7'b0};
-    r = p[127:0] ^ t[127:0] ^ {115'h0, t2};
-    gf_mul = bitrev128(r);
-  endfunction
-
   function automatic logic [7:0] rcon_of(input logic [3:0] n);
     logic [7:0] r;
     r = 8'h01;

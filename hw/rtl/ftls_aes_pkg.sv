@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// AES (FIPS 197) building blocks for the pipelined AES-GCM engine: the S-box as a 256-entry table,
-// one encryption round on a 128-bit state, and the 128-bit key-expansion step. Byte 0 of a state
+// AES (FIPS 197) and GHASH (SP 800-38D) building blocks for the pipelined AES-GCM engine: the
+// S-box as a 256-entry table, one encryption round on a 128-bit state, the 128-bit key-expansion
+// step, and the GF(2^128) multiply (one-level Karatsuba, two-step reduction). Byte 0 of a state
 // or key is the most significant byte ([127:120]), columns are bytes 4c..4c+3. Encryption only:
 // GCM never runs the inverse cipher. Not for: the CBC engines' iterative AES (hw/rtl/aes_iter*).
 package ftls_aes_pkg;
@@ -48,14 +49,24 @@ package ftls_aes_pkg;
   endfunction
 
   // SubBytes then ShiftRows: output byte r + 4c comes from input byte r + 4((c + r) mod 4).
+  // Written out byte by byte (yosys 0.23 mis-synthesizes a function call inside a loop).
   function automatic logic [127:0] sub_shift(input logic [127:0] s);
-    logic [127:0] o;
-    for (int c = 0; c < 4; c++) begin
-      for (int r = 0; r < 4; r++) begin
-        o[127 - 8 * (r + 4 * c) -: 8] = sbox(s[127 - 8 * (r + 4 * ((c + r) % 4)) -: 8]);
-      end
-    end
-    sub_shift = o;
+    sub_shift[127:120] = sbox(s[127:120]);
+    sub_shift[119:112] = sbox(s[87:80]);
+    sub_shift[111:104] = sbox(s[47:40]);
+    sub_shift[103:96] = sbox(s[7:0]);
+    sub_shift[95:88] = sbox(s[95:88]);
+    sub_shift[87:80] = sbox(s[55:48]);
+    sub_shift[79:72] = sbox(s[15:8]);
+    sub_shift[71:64] = sbox(s[103:96]);
+    sub_shift[63:56] = sbox(s[63:56]);
+    sub_shift[55:48] = sbox(s[23:16]);
+    sub_shift[47:40] = sbox(s[111:104]);
+    sub_shift[39:32] = sbox(s[71:64]);
+    sub_shift[31:24] = sbox(s[31:24]);
+    sub_shift[23:16] = sbox(s[119:112]);
+    sub_shift[15:8] = sbox(s[79:72]);
+    sub_shift[7:0] = sbox(s[39:32]);
   endfunction
 
   function automatic logic [127:0] mix_columns(input logic [127:0] s);
@@ -98,6 +109,41 @@ package ftls_aes_pkg;
     w2 = prev2[63:32] ^ w1;
     w3 = prev2[31:0] ^ w2;
     key_step = {w0, w1, w2, w3};
+  endfunction
+
+  // GF(2^128) multiply in GCM's bit order (block bit 0 = [127] = coefficient of x^0).
+  function automatic logic [127:0] bitrev128(input logic [127:0] x);
+    logic [127:0] r;
+    for (int i = 0; i < 128; i++) r[i] = x[127 - i];
+    bitrev128 = r;
+  endfunction
+
+  function automatic logic [126:0] clmul64(input logic [63:0] a, input logic [63:0] b);
+    logic [126:0] p;
+    p = '0;
+    for (int i = 0; i < 64; i++) p = p ^ (({63'h0, a} << i) & {127{b[i]}});
+    clmul64 = p;
+  endfunction
+
+  function automatic logic [127:0] gf_mul(input logic [127:0] x, input logic [127:0] y);
+    logic [127:0] a, b, r;
+    logic [126:0] lo, hi, mid;
+    logic [254:0] p;
+    logic [133:0] t;
+    logic [12:0] t2;
+    a = bitrev128(x);  // polynomial form: bit i = coefficient of x^i
+    b = bitrev128(y);
+    lo = clmul64(a[63:0], b[63:0]);
+    hi = clmul64(a[127:64], b[127:64]);
+    mid = clmul64(a[63:0] ^ a[127:64], b[63:0] ^ b[127:64]) ^ lo ^ hi;
+    p = {hi, 1'b0, lo} ^ {64'h0, mid, 64'h0};
+    // x^128 = x^7 + x^2 + x + 1: fold bits 254..128 down, then the (at most 6) that overflow.
+    t = {7'h0, p[254:128]} ^ {6'h0, p[254:128], 1'b0} ^ {5'h0, p[254:128], 2'b0} ^
+        {p[254:128], 7'b0};
+    t2 = {7'h0, t[133:128]} ^ {6'h0, t[133:128], 1'b0} ^ {5'h0, t[133:128], 2'b0} ^
+         {t[133:128], 7'b0};
+    r = p[127:0] ^ t[127:0] ^ {115'h0, t2};
+    gf_mul = bitrev128(r);
   endfunction
 
 endpackage

@@ -48,10 +48,10 @@ module ftls_engines
   // Engine index for an alg code; NumEngines when none serves it.
   function automatic int unsigned engine_of(input logic [3:0] alg);
     unique case (alg)
-      AlgAes128Gcm, AlgAes256Gcm: return EngGcm;
-      AlgChaChaPoly: return EngChacha;
-      AlgAes128CbcSha1, AlgAes256CbcSha1, AlgAes128CbcSha256, AlgAes256CbcSha256: return EngCbc;
-      default: return NumEngines;
+      AlgAes128Gcm, AlgAes256Gcm: engine_of = EngGcm;
+      AlgChaChaPoly: engine_of = EngChacha;
+      AlgAes128CbcSha1, AlgAes256CbcSha1, AlgAes128CbcSha256, AlgAes256CbcSha256: engine_of = EngCbc;
+      default: engine_of = NumEngines;
     endcase
   endfunction
 
