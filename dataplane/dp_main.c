@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "common/log.h"
 #include "dataplane/dp_config.h"
@@ -35,6 +36,7 @@ struct lcore_ctx {
 	uint16_t port;
 	struct rte_mempool *pool;
 	struct dp_stack *st;
+	struct rte_ring *neigh;   /* ARP/ND frames other lcores received, for us to learn from */
 	struct rte_mbuf *txq[TXQ_MAX];
 	unsigned ntx;
 	uint64_t tx_dropped;
@@ -123,6 +125,11 @@ static void dump_counters(void)
 	for (unsigned k = 0; k < DP_CNT__COUNT; k++)
 		if (sum[k])
 			printf("dp-stats: %s %llu\n", dp_cnt_name(k), (unsigned long long)sum[k]);
+	for (unsigned i = 0; i < cfg.lcores; i++)
+		if (lctx[i].st)
+			printf("dp-lcore: %u accepted %llu segs_in %llu\n", i,
+			       (unsigned long long)dp_stack_counters(lctx[i].st)[DP_CNT_TCP_ACCEPTED],
+			       (unsigned long long)dp_stack_counters(lctx[i].st)[DP_CNT_TCP_SEGS_IN]);
 	printf("dp-stats: TX_RING_FULL %llu\n", (unsigned long long)txd);
 	printf("dp-stats: CONNS_IN_USE %llu\n", (unsigned long long)conns);
 	for (unsigned k = 0; k < dp_tcp_state_count() && k < 32; k++)
@@ -133,6 +140,27 @@ static void dump_counters(void)
 			dp_stack_dump_conns(lctx[i].st, stdout, 20);
 	printf("dp-stats: end\n");
 	fflush(stdout);
+}
+
+/*
+ * Neighbour learning is per lcore (shared-nothing), but a reply to one lcore's ARP or neighbour
+ * solicitation may land on another lcore's queue: copies of ARP/ND frames go to every other
+ * lcore's ring (multi-producer, single-consumer); full rings just drop (resolution retries).
+ */
+static void share_neigh(struct lcore_ctx *l, const struct rte_mbuf *m)
+{
+	for (unsigned j = 0; j < cfg.lcores; j++) {
+		if (j == l->id || !lctx[j].neigh)
+			continue;
+		struct rte_mbuf *c = rte_pktmbuf_alloc(l->pool);
+		if (!c)
+			return;
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(c, m->data_len);
+		if (d)
+			memcpy(d, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+		if (!d || rte_ring_enqueue(lctx[j].neigh, c) != 0)
+			rte_pktmbuf_free(c);
+	}
 }
 
 static int lcore_loop(void *arg)
@@ -153,11 +181,24 @@ static int lcore_loop(void *arg)
 		uint64_t now = now_us();
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];
-			if (m->nb_segs == 1)
-				dp_stack_input(l->st, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, now);
-			else
+			const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+			if (m->nb_segs == 1) {
+				dp_stack_input(l->st, f, m->data_len, now);
+				if (cfg.lcores > 1 && dp_frame_is_neigh(f, m->data_len))
+					share_neigh(l, m);
+			} else {
 				dp_stack_input(l->st, NULL, 0, now);   /* counted as a short frame */
+			}
 			rte_pktmbuf_free(m);
+		}
+		if (l->neigh && rte_ring_count(l->neigh)) {
+			void *q[BURST];
+			unsigned k = rte_ring_dequeue_burst(l->neigh, q, BURST, NULL);
+			for (unsigned i = 0; i < k; i++) {
+				struct rte_mbuf *m = q[i];
+				dp_stack_learn(l->st, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, now);
+				rte_pktmbuf_free(m);
+			}
 		}
 		dp_stack_timers(l->st, now);
 		if (l->ntx)
@@ -342,6 +383,15 @@ int main(int argc, char **argv)
 		l->id = i;
 		l->port = port;
 		l->pool = pool;
+		if (cfg.lcores > 1) {
+			char rn[32];
+			snprintf(rn, sizeof(rn), "dp_neigh_%u", i);
+			l->neigh = rte_ring_create(rn, 256, (int)rte_socket_id(), RING_F_SC_DEQ);
+			if (!l->neigh) {
+				fprintf(stderr, "ftls-dataplane: ring %s: %s\n", rn, rte_strerror(rte_errno));
+				return 1;
+			}
+		}
 		l->st = dp_stack_create(&cfg.stack, &io);
 		if (!l->st) {
 			fprintf(stderr, "ftls-dataplane: stack for lcore %u failed\n", i);

@@ -288,7 +288,7 @@ static void arp_input(struct dp_stack *st, const uint8_t *p, size_t len)
 	}
 	/* RFC 826: the target is us, so merge the sender into the table. */
 	neigh_learn(st, &sip, p + 8, true);
-	if (op == 1) {
+	if (op == 1 && !st->learn_only) {
 		arp_send(st, 2, p + 8, &sip, p + 8);
 		DP_CNT_INC(st, ARP_REPLIED);
 	}
@@ -547,6 +547,8 @@ static void icmp6_input(struct dp_stack *st, const uint8_t *ip6, const struct dp
 		}
 		if (sll && !from_unspec)
 			neigh_learn(st, src, sll, true);
+		if (st->learn_only)
+			return;
 		f = st->io.alloc(st->io.ctx, &pkt);
 		if (!f) {
 			DP_CNT_INC(st, TX_NOBUF);
@@ -772,6 +774,35 @@ void dp_stack_input(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t 
 		arp_input(st, f + DP_ETH_HDR, len - DP_ETH_HDR);
 	else
 		DP_CNT_INC(st, ETH_UNKNOWN_TYPE);
+}
+
+bool dp_frame_is_neigh(const uint8_t *f, size_t len)
+{
+	if (len < DP_ETH_HDR)
+		return false;
+	if (load16(f + 12) == ETH_P_ARP_)
+		return true;
+	/* IPv6, next header ICMPv6 (no extension headers), type NS or NA. */
+	return len >= DP_ETH_HDR + 41 && load16(f + 12) == ETH_P_IP6 && f[DP_ETH_HDR + 6] == IPPROTO_ICMP6_ &&
+	       (f[DP_ETH_HDR + 40] == 135 || f[DP_ETH_HDR + 40] == 136);
+}
+
+void dp_stack_learn(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t now_us)
+{
+	uint64_t saved[DP_CNT__COUNT];
+
+	if (!dp_frame_is_neigh(f, len))
+		return;
+	/* The receiving lcore already counted this frame; keep our counters as they were. */
+	memcpy(saved, st->cnt, sizeof(saved));
+	st->learn_only = true;
+	dp_stack_input(st, f, len, now_us);
+	st->learn_only = false;
+	uint64_t learned = st->cnt[DP_CNT_ARP_LEARNED] - saved[DP_CNT_ARP_LEARNED];
+	uint64_t tx = st->cnt[DP_CNT_TX_FRAMES] - saved[DP_CNT_TX_FRAMES];
+	memcpy(st->cnt, saved, sizeof(saved));
+	st->cnt[DP_CNT_ARP_LEARNED] += learned;
+	st->cnt[DP_CNT_TX_FRAMES] += tx;   /* held packets flushed by what we learned */
 }
 
 void dp_neigh_timers(struct dp_stack *st)

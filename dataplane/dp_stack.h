@@ -116,6 +116,13 @@ void dp_stack_destroy(struct dp_stack *st);
 
 /* One received frame; the caller keeps ownership of frame. now_us: monotonic microseconds. */
 void dp_stack_input(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us);
+/*
+ * True when frame is ARP or neighbour discovery: what other lcores of the same port should also
+ * learn from (a reply to one lcore's request may arrive on another lcore's queue).
+ */
+bool dp_frame_is_neigh(const uint8_t *frame, size_t len);
+/* Learns neighbours from a frame another lcore received; answers nothing, counts nothing else. */
+void dp_stack_learn(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us);
 /* Runs due timers; call at least every millisecond or so. */
 void dp_stack_timers(struct dp_stack *st, uint64_t now_us);
 /* Counters of this stack. */

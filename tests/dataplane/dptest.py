@@ -166,7 +166,9 @@ def cmd_concurrent(a):
             c = by_fd[fd]
             s = c["s"]
             if ev & (select.POLLERR | select.POLLNVAL):
-                fail("connection %d: error (%d bytes back)" % (conns.index(c), len(c["in"])))
+                e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                fail("connection %d: error %s (%d bytes sent, %d back)"
+                     % (conns.index(c), os.strerror(e) if e else "?", c["sent"], len(c["in"])))
             if ev & select.POLLOUT and not c["shut"]:
                 try:
                     c["sent"] += s.send(c["out"][c["sent"]:])

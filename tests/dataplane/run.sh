@@ -52,6 +52,7 @@ if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then bad environment "needs roo
 
 # start_dp NS CONFIG LOG: runs the appliance in NS, waits for "ready"; sets DP_PID.
 start_dp() {
+	: >"$3"
 	ip netns exec "$1" "$BIN" --config "$2" >"$3" 2>&1 &
 	DP_PID=$!
 	PIDS+=("$DP_PID")
@@ -75,13 +76,13 @@ counters() {
 }
 cnt() { awk -v k="$1" '$1==k{print $2; f=1} END{if(!f) print 0}' "$TMP/cnt"; }
 
-write_conf() { # FILE IFACE IPV4 IPV6 GW4
+write_conf() { # FILE IFACE IPV4 IPV6 GW4 [LCORES]
 	cat >"$1" <<EOF
 # Written by tests/dataplane/run.sh
 management: {socket: /nonexistent}   # not ours: ignored by the dataplane
 dataplane:
   eal: ["--no-huge", "-m", "384", "--log-level", "*:error"]
-  lcores: 1
+  lcores: ${6:-1}
   mbufs: 16383
   poll_idle_us: 20
   ports:
@@ -160,6 +161,8 @@ got=$($N1 timeout 20 curl -sS -g 'http://[fd00:99::1]/1000000' | sha256sum | cut
 run concurrent $N1 $PY concurrent 10.99.0.1 7 "$CONNS" --timeout 90
 sleep 2.5   # past time_wait_ms of the connections the server closed first (HTTP 400, close)
 counters $DP1 "$TMP/dp1.log"
+echo "  (after $CONNS: accepted $(cnt TCP_ACCEPTED), cookies $(cnt TCP_COOKIE_OK), rst sent $(cnt TCP_RST_SENT)," \
+     "tx ring full $(cnt TX_RING_FULL), no conn $(cnt TCP_NOCONN))"
 [ "$(cnt CONNS_IN_USE)" = 0 ] && ok all_closed "no connection left after $CONNS" || bad all_closed "$(cnt CONNS_IN_USE) connections still in use"
 
 # SYN flood from spoofed sources (routed via 10.99.0.2, which drops the SYN-ACKs) while a
@@ -194,6 +197,27 @@ kill -INT $DP1
 for _ in $(seq 50); do kill -0 $DP1 2>/dev/null || break; sleep 0.1; done
 if ! kill -0 $DP1 2>/dev/null && grep -q "ftls-dataplane: stopped" "$TMP/dp1.log"; then ok sigint_stop "stopped cleanly"
 else bad sigint_stop "still running or no clean stop"; fi
+ip netns del $NS1
+
+# ------------------------------------------------------------------ phase 1b: two lcores
+# Two queue pairs on the TAP port: the kernel spreads flows over them, each lcore owns its flows,
+# ARP/ND learned on one lcore is shared with the other.
+ip netns add $NS1 && ip netns exec $NS1 ip link set lo up
+write_conf "$TMP/dp1b.yaml" dptap0 10.99.0.1/24 fd00:99::1/64 10.99.0.2 2
+if start_dp $NS1 "$TMP/dp1b.yaml" "$TMP/dp1b.log"; then
+	DP1=$DP_PID
+	ip netns exec $NS1 sh -c "ip addr add 10.99.0.2/24 dev dptap0 && ip link set dptap0 up"
+	run lcores2_concurrent $N1 $PY concurrent 10.99.0.1 7 "$CONNS" --timeout 90
+	run lcores2_echo $N1 $PY echo 10.99.0.1 7 16000000 --seed 21
+	counters $DP1 "$TMP/dp1b.log"
+	per=$(grep "dp-lcore:" "$TMP/dp1b.log" | tail -n 2 | awk '{printf "%s lcore %s: %s conns; ", "", $2, $4}')
+	busy=$(grep "dp-lcore:" "$TMP/dp1b.log" | tail -n 2 | awk '$4 > 0 {n++} END {print n+0}')
+	[ "$busy" = 2 ] && ok lcores2_spread "$per" || bad lcores2_spread "one lcore idle: $per"
+	kill -INT $DP1
+	for _ in $(seq 50); do kill -0 $DP1 2>/dev/null || break; sleep 0.1; done
+else
+	bad lcores2_start "$(tail -n 5 "$TMP/dp1b.log" | tr '\n' ' ')"
+fi
 ip netns del $NS1
 
 # ------------------------------------------------------------------ phase 2: fault injector
