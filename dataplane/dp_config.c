@@ -52,6 +52,7 @@ struct raw_dp {
 	char **eal;
 	unsigned eal_count;
 	uint32_t lcores, mbufs, rx_desc, tx_desc, poll_idle_us;
+	char *csum_offload;
 	struct raw_port *ports;
 	unsigned ports_count;
 	struct raw_tcp *tcp;
@@ -110,6 +111,7 @@ static const cyaml_schema_field_t dp_fields[] = {
 	CYAML_FIELD_UINT("rx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, rx_desc),
 	CYAML_FIELD_UINT("tx_desc", CYAML_FLAG_OPTIONAL, struct raw_dp, tx_desc),
 	CYAML_FIELD_UINT("poll_idle_us", CYAML_FLAG_OPTIONAL, struct raw_dp, poll_idle_us),
+	CYAML_FIELD_STRING_PTR("csum_offload", CYAML_FLAG_OPTIONAL, struct raw_dp, csum_offload, 2, 5),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_dp, ports,
 			     &port_entry, 0, 1),
 	CYAML_FIELD_MAPPING_PTR("tcp", CYAML_FLAG_OPTIONAL, struct raw_dp, tcp, tcp_fields),
@@ -311,6 +313,15 @@ enum ftls_err dp_config_load(struct dp_config *cfg, const char *name, const char
 	cfg->rx_desc = (uint16_t)(d->rx_desc ? d->rx_desc : 1024);
 	cfg->tx_desc = (uint16_t)(d->tx_desc ? d->tx_desc : 1024);
 	cfg->poll_idle_us = d->poll_idle_us;
+	cfg->csum_offload = true;
+	if (d->csum_offload) {
+		if (strcmp(d->csum_offload, "on") != 0 && strcmp(d->csum_offload, "off") != 0) {
+			rc = fail(err, errcap, name, data, len, "csum_offload", d->csum_offload,
+				  "'%s' (on or off)", d->csum_offload);
+			goto out;
+		}
+		cfg->csum_offload = strcmp(d->csum_offload, "on") == 0;
+	}
 	if (cfg->poll_idle_us > 10000) {
 		rc = fail(err, errcap, name, data, len, "poll_idle_us", NULL, "%u (at most 10000)", cfg->poll_idle_us);
 		goto out;

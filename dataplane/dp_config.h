@@ -25,6 +25,7 @@ struct dp_config {
 	uint32_t mbufs;
 	uint16_t rx_desc, tx_desc;
 	uint32_t poll_idle_us;          /* sleep after 1024 empty polls (0: pure polling) */
+	bool csum_offload;              /* use the port's checksum offloads when it has them */
 	char port_name[64];
 	char devargs[256];
 	struct dp_stack_conf stack;     /* addresses and TCP limits; MAC comes from the port */

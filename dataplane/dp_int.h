@@ -159,6 +159,7 @@ struct dp_stack {
 	uint16_t ip_id;
 	uint32_t depth;           /* > 0 while inside input/timer processing */
 	bool learn_only;          /* dp_stack_learn(): update the neighbour table, answer nothing */
+	bool rx_csum_good;        /* the frame being processed had its checksums verified by the port */
 	uint64_t next_timer_scan;
 
 	struct dp_neigh *neigh;

@@ -43,6 +43,8 @@ struct lcore_ctx {
 } __rte_cache_aligned;
 
 static struct lcore_ctx lctx[RTE_MAX_LCORE];
+/* Checksum offloads the port has (and we enabled). */
+static bool tx_tcp_csum, rx_csum;
 static struct dp_config cfg;
 
 static void on_signal(int sig)
@@ -95,6 +97,20 @@ static void io_send(void *ctx, void *pkt, size_t len)
 
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
+	if (tx_tcp_csum && len >= 14 + 20) {
+		/* The stack left the pseudo-header sum in TCP frames for the port to finish. */
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+		if (type == 0x0800 && f[14 + 9] == 6) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+			m->l2_len = 14;
+			m->l3_len = 20;
+		} else if (type == 0x86dd && len >= 14 + 40 && f[14 + 6] == 6) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+			m->l2_len = 14;
+			m->l3_len = 40;
+		}
+	}
 	if (l->ntx == TXQ_MAX)
 		tx_flush(l);
 	l->txq[l->ntx++] = m;
@@ -183,7 +199,12 @@ static int lcore_loop(void *arg)
 			struct rte_mbuf *m = rx[i];
 			const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 			if (m->nb_segs == 1) {
-				dp_stack_input(l->st, f, m->data_len, now);
+				/* Only "good" skips our check; bad or unknown are verified (and counted) by us. */
+				uint32_t fl = rx_csum &&
+					      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+					      (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD
+						      ? DP_RX_CSUM_GOOD : 0;
+				dp_stack_input_flags(l->st, f, m->data_len, now, fl);
 				if (cfg.lcores > 1 && dp_frame_is_neigh(f, m->data_len))
 					share_neigh(l, m);
 			} else {
@@ -241,6 +262,17 @@ static int port_setup(uint16_t port, struct rte_mempool *pool, uint8_t *mac)
 		pc.rx_adv_conf.rss_conf.rss_key = rss_key;
 		pc.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
 		pc.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+	}
+	if (cfg.csum_offload) {
+		const uint64_t rxw = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+		if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) != 0) {
+			pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+			tx_tcp_csum = true;
+		}
+		if ((info.rx_offload_capa & rxw) == rxw) {
+			pc.rxmode.offloads |= rxw;
+			rx_csum = true;
+		}
 	}
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	if (rc != 0)
@@ -379,7 +411,8 @@ int main(int argc, char **argv)
 	memcpy(cfg.stack.mac, mac, 6);
 	for (unsigned i = 0; i < cfg.lcores; i++) {
 		struct lcore_ctx *l = &lctx[i];
-		const struct dp_io io = { .ctx = l, .alloc = io_alloc, .send = io_send, .free = io_free };
+		const struct dp_io io = { .ctx = l, .alloc = io_alloc, .send = io_send, .free = io_free,
+					  .offloads = tx_tcp_csum ? DP_IO_TX_TCP_CSUM : 0 };
 		l->id = i;
 		l->port = port;
 		l->pool = pool;
@@ -411,6 +444,8 @@ int main(int argc, char **argv)
 	printf("ftls-dataplane: port %s (%s) mac %02x:%02x:%02x:%02x:%02x:%02x ipv4 %s/%u ipv6 %s/%u, %u lcore(s)\n",
 	       cfg.port_name, cfg.devargs, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], a4,
 	       cfg.stack.ip4_prefix, a6, cfg.stack.ip6_prefix, cfg.lcores);
+	printf("ftls-dataplane: checksum offload: tx tcp %s, rx ipv4+tcp %s\n", tx_tcp_csum ? "on" : "off",
+	       rx_csum ? "on" : "off");
 	for (unsigned k = 0; k < cfg.n_lst; k++)
 		printf("ftls-dataplane: listening on port %u (%s)\n", cfg.lst[k].port, cfg.lst[k].responder);
 	printf("ftls-dataplane: ready\n");

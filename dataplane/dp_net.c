@@ -653,7 +653,7 @@ static void ip4_input(struct dp_stack *st, const uint8_t *p, size_t len)
 		DP_CNT_INC(st, IP4_BAD_LEN);
 		return;
 	}
-	if (dp_csum_fold(dp_csum_add(0, p, ihl)) != 0) {
+	if (!st->rx_csum_good && dp_csum_fold(dp_csum_add(0, p, ihl)) != 0) {
 		DP_CNT_INC(st, IP4_BAD_CSUM);
 		return;
 	}
@@ -752,7 +752,15 @@ static void ip6_input(struct dp_stack *st, const uint8_t *p, size_t len)
 
 void dp_stack_input(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t now_us)
 {
+	dp_stack_input_flags(st, f, len, now_us, 0);
+}
+
+void dp_stack_input_flags(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t now_us,
+			  uint32_t rx_flags)
+{
 	uint16_t type;
+
+	st->rx_csum_good = (rx_flags & DP_RX_CSUM_GOOD) != 0;
 
 	st->now_us = now_us;
 	DP_CNT_INC(st, RX_FRAMES);

@@ -40,7 +40,15 @@ struct dp_io {
 	void (*send)(void *ctx, void *pkt, size_t len);
 	/* Returns an unsent buffer. */
 	void (*free)(void *ctx, void *pkt);
+	/*
+	 * DP_IO_TX_TCP_CSUM: the port computes TCP checksums; the stack leaves the pseudo-header sum
+	 * in the field (the DPDK convention) and send() must mark the frame for the port.
+	 */
+	uint32_t offloads;
 };
+enum { DP_IO_TX_TCP_CSUM = 1 };
+/* Receive flags: the port verified the IPv4 header and TCP checksums as good. */
+enum { DP_RX_CSUM_GOOD = 1 };
 
 /* An address: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
 struct dp_addr {
@@ -116,6 +124,9 @@ void dp_stack_destroy(struct dp_stack *st);
 
 /* One received frame; the caller keeps ownership of frame. now_us: monotonic microseconds. */
 void dp_stack_input(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us);
+/* The same, with DP_RX_* flags from the port's receive offloads. */
+void dp_stack_input_flags(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us,
+			  uint32_t rx_flags);
 /*
  * True when frame is ARP or neighbour discovery: what other lcores of the same port should also
  * learn from (a reply to one lcore's request may arrive on another lcore's queue).

@@ -707,7 +707,8 @@ void dp_tcp_input(struct dp_stack *st, const struct dp_addr *src, const struct d
 		DP_CNT_INC(st, TCP_SHORT);
 		return;
 	}
-	if (dp_csum_fold(dp_csum_add(dp_csum_pseudo(src, dst, IPPROTO_TCP_, (uint32_t)len), t, len)) != 0) {
+	if (!st->rx_csum_good &&
+	    dp_csum_fold(dp_csum_add(dp_csum_pseudo(src, dst, IPPROTO_TCP_, (uint32_t)len), t, len)) != 0) {
 		DP_CNT_INC(st, TCP_BAD_CSUM);
 		return;
 	}

@@ -43,7 +43,14 @@ static void finish_and_send(struct dp_stack *st, void *pkt, uint8_t *f, const st
 	st16(t + 16, 0);
 	st16(t + 18, 0);
 	dp_ip_header(st, l3, &k->laddr, &k->raddr, IPPROTO_TCP_, tlen);
-	st16(t + 16, dp_csum_fold(dp_csum_add(dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_, (uint32_t)tlen), t, tlen)));
+	if (st->io.offloads & DP_IO_TX_TCP_CSUM) {
+		/* The port finishes it: leave the folded, uncomplemented pseudo-header sum. */
+		uint32_t ps = dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_, (uint32_t)tlen);
+		st16(t + 16, (uint16_t)~dp_csum_fold(ps));
+	} else {
+		st16(t + 16, dp_csum_fold(dp_csum_add(dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_,
+								    (uint32_t)tlen), t, tlen)));
+	}
 	DP_CNT_INC(st, TCP_SEGS_OUT);
 	dp_ip_output(st, pkt, f, ihl + tlen, &k->raddr);
 }
