@@ -30,6 +30,8 @@ enum { CP_MAX_SUITES = 16, CP_MAX_GROUPS = 16, CP_MAX_ALPN = 8, CP_ALPN_MAX_LEN 
 
 struct cp_x509_verifier;
 struct cp_x509_identity;
+struct cp_sess_cache;
+struct cp_ticket_keys;
 
 /* Client authentication (mTLS) policy of a listener. */
 enum cp_client_auth {
@@ -57,6 +59,14 @@ struct cp_listener {
 	uint32_t max_msg;                   /* largest handshake message accepted */
 	enum cp_client_auth client_auth;
 	const struct cp_x509_verifier *verifier;  /* CA bundle for client certificates */
+	/* Resumption (the stores are shared by the listener's handshakes, one thread at a time). */
+	struct cp_sess_cache *sess_cache;   /* 1.2 session ids; 1.3 single-use tickets. NULL: none */
+	struct cp_ticket_keys *tickets;     /* 1.2 RFC 5077 tickets, 1.3 PSK tickets. NULL: none */
+	uint32_t sess_lifetime;             /* seconds a session stays resumable (0: 7200) */
+	uint8_t tickets13;                  /* NewSessionTickets after a 1.3 handshake */
+	bool ticket_reuse;                  /* 1.3: a ticket may resume more than once (else it
+					     * is single use, through sess_cache) */
+	bool psk_ke;                        /* 1.3: also accept psk_ke (PSK without (EC)DHE) */
 	bool ems_optional;                  /* TLS 1.2: allow clients without extended master
 					     * secret (RFC 7627); default (false): required */
 	struct ftls_crypto_dev *dev;        /* protects the encrypted handshake (cpu backend) */
@@ -125,6 +135,8 @@ uint16_t cp_hs_suite(const struct cp_hs *hs);
 uint16_t cp_hs_group(const struct cp_hs *hs);
 uint16_t cp_hs_sig_scheme(const struct cp_hs *hs);
 bool cp_hs_did_hrr(const struct cp_hs *hs);
+/* The handshake resumed a session (1.2 id or ticket, 1.3 PSK). */
+bool cp_hs_resumed(const struct cp_hs *hs);
 /* Selected ALPN protocol (NUL-terminated) or NULL. */
 const char *cp_hs_alpn(const struct cp_hs *hs);
 /* Server name the client asked for (NUL-terminated) or NULL. */

@@ -145,15 +145,19 @@ static enum ftls_err parse_early_data(struct cp_ch *ch, struct ftls_buf *b)
 
 static enum ftls_err parse_psk(struct cp_ch *ch, struct ftls_buf *b)
 {
-	/* OfferedPsks: identities<7..2^16-1>, binders<33..2^16-1>. We offer no resumption yet, so
-	 * the PSK is never accepted; the structure is still checked. */
+	/* OfferedPsks: identities<7..2^16-1>, binders<33..2^16-1>, checked whole here; resume.c
+	 * picks one (views kept in ch). */
 	struct ftls_buf ids, binders, id, binder;
 	uint32_t age;
 	enum ftls_err err;
 
-	if ((err = ftls_buf_get_vec(b, 2, 7, 0xffff, &ids)) ||
-	    (err = ftls_buf_get_vec(b, 2, 33, 0xffff, &binders)))
+	if ((err = ftls_buf_get_vec(b, 2, 7, 0xffff, &ids)))
 		return err;
+	ch->psk_binders_at = ftls_buf_cur(b);
+	if ((err = ftls_buf_get_vec(b, 2, 33, 0xffff, &binders)))
+		return err;
+	ch->psk_ids = ids;
+	ch->psk_binders = binders;
 	while (ftls_buf_remaining(&ids))
 		if ((err = ftls_buf_get_vec(&ids, 2, 1, 0xffff, &id)) ||
 		    (err = ftls_buf_get_u32(&ids, &age)))
@@ -209,6 +213,16 @@ static enum ftls_err parse_point_formats(struct cp_ch *ch, struct ftls_buf *b)
 	return ftls_buf_end(b);
 }
 
+static enum ftls_err parse_ticket(struct cp_ch *ch, struct ftls_buf *b)
+{
+	/* RFC 5077 §3.2: empty (the client supports tickets) or a ticket. */
+	ch->has_ticket_ext = true;
+	ch->ticket_len = ftls_buf_remaining(b);
+	ch->ticket = ch->ticket_len ? ftls_buf_cur(b) : NULL;
+	b->pos = b->len;
+	return FTLS_OK;
+}
+
 static enum ftls_err parse_empty(struct cp_ch *ch, struct ftls_buf *b)
 {
 	(void)ch;
@@ -249,6 +263,7 @@ static const struct {
 	{ FTLS_EXT_EXTENDED_MASTER_SECRET, parse_ems },
 	{ FTLS_EXT_RENEGOTIATION_INFO, parse_reneg_info },
 	{ FTLS_EXT_EC_POINT_FORMATS, parse_point_formats },
+	{ FTLS_EXT_SESSION_TICKET, parse_ticket },
 };
 
 enum ftls_err cp_ch_parse(struct cp_ch *ch, const uint8_t *msg, size_t len)
@@ -556,6 +571,16 @@ static enum ftls_err first_hello12(struct cp_hs *hs, const uint8_t *msg, size_t 
 	hs->point_formats = ch->has_point_formats && hs->suite->kx != FTLS_KX_RSA;
 	hs->session_id_len = 0;
 	memcpy(hs->client_random, ch->random, FTLS_RANDOM_LEN);
+	if ((err = cp_resume12_try(hs, ch)))
+		return err;
+	if (!(hs->flags & CP_HS_F_RESUMED)) {
+		if (hs->send_ticket_ext)
+			hs->flags |= CP_HS_F_TICKET;
+		if (hs->l->sess_cache) {   /* a new session: its id for a later resumption */
+			hs->session_id_len = 32;
+			cp_hs_random(hs, hs->session_id, 32);
+		}
+	}
 	if ((err = cp_tr_init(&hs->tr, hs->md)) || (err = cp_tr_add(&hs->tr, msg, len)))
 		return err;
 	return FTLS_OK;
@@ -594,11 +619,20 @@ static enum ftls_err first_hello(struct cp_hs *hs, const uint8_t *msg, size_t le
 	if ((err = cp_tr_init(&hs->tr, hs->md)) || (err = cp_tr_add(&hs->tr, msg, len)))
 		return err;
 	if (share < 0) {
+		/* A PSK is only taken when no HelloRetryRequest is needed. */
 		hs->group = hrr_group;
 		hs->flags |= CP_HS_F_HRR;
 		return FTLS_OK;
 	}
+	if ((err = cp_resume13_try(hs, ch, msg, len)))
+		return err;
+	if (hs->flags & CP_HS_F_RESUMED)
+		hs->flags &= ~(uint32_t)CP_HS_F_CLIENT_AUTH;   /* authenticated by the ticket */
 	hs->group = ch->shares[share].group;
+	if ((hs->flags & CP_HS_F_RESUMED) && !hs->psk_dhe) {
+		hs->group = 0;   /* psk_ke: no (EC)DHE */
+		return FTLS_OK;
+	}
 	return cp_kex_run(hs, cp_kex_find(hs->group), ch->shares[share].key, ch->shares[share].len,
 			  hs->server_share, sizeof(hs->server_share), &hs->server_share_len,
 			  hs->shared, sizeof(hs->shared), &hs->shared_len);

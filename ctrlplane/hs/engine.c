@@ -21,6 +21,8 @@ enum msg_id {
 	M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12, M_SFIN12, M_RENEG,
 	/* client authentication */
 	M_CR13, M_CCERT13, M_CCV13, M_CR12, M_CCERT12, M_CCV12,
+	/* resumption */
+	M_NST12,
 	M__COUNT
 };
 enum writer { PEER = 0, SELF = 1 };
@@ -57,6 +59,7 @@ static const struct msg_desc {
 	[M_CR12] = { FTLS_HS_CERTIFICATE_REQUEST, SELF, false, cp_cr12_send, "CertificateRequest" },
 	[M_CCERT12] = { FTLS_HS_CERTIFICATE, PEER, false, cp_ccert12_recv, "Certificate" },
 	[M_CCV12] = { FTLS_HS_CERTIFICATE_VERIFY, PEER, false, cp_ccv12_recv, "CertificateVerify" },
+	[M_NST12] = { FTLS_HS_NEW_SESSION_TICKET, SELF, false, cp_nst12_send, "NewSessionTicket" },
 };
 
 /* Legal sequences, one per handshake shape. PSK, resumption and client auth add rows here. The
@@ -83,6 +86,19 @@ static const uint8_t seq12_ecdhe_ca[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12,
 					  M_CCERT12, M_CKE, M_CCV12, M_CFIN12, M_SFIN12, M_END };
 static const uint8_t seq12_ecdhe_ca_nc[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12, M_SHD,
 					     M_CCERT12, M_CKE, M_CFIN12, M_SFIN12, M_END };
+/* TLS 1.2 with a NewSessionTicket before our ChangeCipherSpec (RFC 5077 §3.3). */
+static const uint8_t seq12_ecdhe_t[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_SHD, M_CKE, M_CFIN12,
+					 M_NST12, M_SFIN12, M_END };
+static const uint8_t seq12_ecdhe_ca_t[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12, M_SHD,
+					    M_CCERT12, M_CKE, M_CCV12, M_CFIN12, M_NST12,
+					    M_SFIN12, M_END };
+static const uint8_t seq12_ecdhe_ca_nc_t[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_CR12, M_SHD,
+					       M_CCERT12, M_CKE, M_CFIN12, M_NST12, M_SFIN12,
+					       M_END };
+/* Abbreviated handshakes: our Finished first. */
+static const uint8_t seq12_resumed[] = { M_CH, M_SH12, M_SFIN12, M_CFIN12, M_END };
+static const uint8_t seq12_resumed_t[] = { M_CH, M_SH12, M_NST12, M_SFIN12, M_CFIN12, M_END };
+static const uint8_t seq13_psk[] = { M_CH, M_SH, M_EE, M_SFIN, M_CFIN, M_END };
 
 static const struct {
 	uint32_t flags;
@@ -98,6 +114,13 @@ static const struct {
 	{ CP_HS_F_TLS13 | CP_HS_F_HRR | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq13_hrr_ca_nc },
 	{ CP_HS_F_TLS12 | CP_HS_F_CLIENT_AUTH, seq12_ecdhe_ca },
 	{ CP_HS_F_TLS12 | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq12_ecdhe_ca_nc },
+	{ CP_HS_F_TLS12 | CP_HS_F_TICKET, seq12_ecdhe_t },
+	{ CP_HS_F_TLS12 | CP_HS_F_TICKET | CP_HS_F_CLIENT_AUTH, seq12_ecdhe_ca_t },
+	{ CP_HS_F_TLS12 | CP_HS_F_TICKET | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT,
+	  seq12_ecdhe_ca_nc_t },
+	{ CP_HS_F_TLS12 | CP_HS_F_RESUMED, seq12_resumed },
+	{ CP_HS_F_TLS12 | CP_HS_F_RESUMED | CP_HS_F_TICKET, seq12_resumed_t },
+	{ CP_HS_F_TLS13 | CP_HS_F_RESUMED, seq13_psk },
 };
 
 /* Messages the peer may send after the handshake, per version. */
@@ -752,10 +775,11 @@ uint16_t cp_hs_group(const struct cp_hs *hs) { return hs->group; }
 uint16_t cp_hs_sig_scheme(const struct cp_hs *hs) { return hs->sig_scheme; }
 const struct cp_x509_identity *cp_hs_peer_identity(const struct cp_hs *hs)
 {
-	return hs->peer_scheme ? hs->peer_id : NULL;
+	return hs->peer_scheme || hs->peer_resumed ? hs->peer_id : NULL;
 }
 uint16_t cp_hs_peer_sig_scheme(const struct cp_hs *hs) { return hs->peer_scheme; }
 bool cp_hs_did_hrr(const struct cp_hs *hs) { return hs->flags & CP_HS_F_HRR; }
+bool cp_hs_resumed(const struct cp_hs *hs) { return hs->flags & CP_HS_F_RESUMED; }
 const char *cp_hs_alpn(const struct cp_hs *hs)
 {
 	return hs->alpn_idx >= 0 ? hs->l->alpn[hs->alpn_idx] : NULL;

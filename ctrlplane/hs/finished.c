@@ -70,7 +70,10 @@ enum ftls_err cp_fin_recv(struct cp_hs *hs, const uint8_t *msg, size_t len)
 		goto out;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = CP_HS_EV_DONE;
-	err = cp_hs_event(hs, &ev);
+	if ((err = cp_hs_event(hs, &ev)))
+		goto out;
+	/* §4.6.1: tickets for resumption, sealed by the record owner under the new key. */
+	err = cp_nst13_send_all(hs);
 out:
 	ftls_wipe(vd, sizeof(vd));
 	return err;

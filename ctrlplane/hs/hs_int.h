@@ -35,6 +35,8 @@
 #include "ctrlplane/hs.h"
 #include "ctrlplane/hs/keysched.h"
 
+struct cp_sess_state;
+
 /* Handshake shape flags. */
 enum {
 	CP_HS_F_TLS13 = 1u << 0,
@@ -44,6 +46,8 @@ enum {
 	CP_HS_F_TLS12 = 1u << 4,        /* TLS 1.2, ECDHE unless CP_HS_F_RSA */
 	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange (next) */
 	CP_HS_F_NO_CCERT = 1u << 6,     /* the client's Certificate was empty: no CertificateVerify */
+	CP_HS_F_RESUMED = 1u << 7,      /* abbreviated handshake (1.2 id/ticket, 1.3 PSK) */
+	CP_HS_F_TICKET = 1u << 8,       /* TLS 1.2: we send NewSessionTicket */
 };
 
 enum { CP_MAX_SHARES = 8, CP_MAX_EXTS = 64, CP_EV_MAX = 12, CP_COOKIE_LEN = 32,
@@ -72,6 +76,12 @@ struct cp_ch {
 	size_t cookie_len;
 	bool early_data, has_psk, has_rsl;
 	uint16_t rsl;                       /* record_size_limit */
+	/* resumption */
+	bool has_ticket_ext;                /* TLS 1.2 SessionTicket */
+	const uint8_t *ticket;              /* its contents (a ticket to resume), or NULL */
+	size_t ticket_len;
+	struct ftls_buf psk_ids, psk_binders;  /* OfferedPsks (1.3) */
+	const uint8_t *psk_binders_at;      /* the binders vector: the ClientHello is truncated here */
 	/* TLS 1.2 */
 	bool has_ems, has_reneg_info, has_point_formats, uncompressed_ok, scsv_reneg, scsv_fallback;
 	size_t reneg_info_len;              /* renegotiated_connection length (0 initially) */
@@ -114,10 +124,16 @@ struct cp_hs {
 	EVP_PKEY *kex_key;                  /* our ECDHE key, ServerKeyExchange to ClientKeyExchange */
 	struct ftls_key_install ki_rx, ki_tx;   /* from the key block, until handed out */
 
+	/* resumption */
+	uint8_t psk[CP_HASH_MAX];           /* 1.3: the resumption PSK accepted */
+	bool psk_dhe;                       /* 1.3 PSK mode psk_dhe_ke (else psk_ke) */
+	bool send_ticket_ext;               /* 1.2: the empty SessionTicket in ServerHello */
+
 	/* client authentication */
 	struct cp_x509_identity *peer_id;   /* verified identity (heap, only when authenticated) */
 	EVP_PKEY *peer_key;                 /* the leaf's key, Certificate to CertificateVerify */
 	uint16_t peer_scheme;
+	bool peer_resumed;                  /* peer_id restored from a resumed session */
 
 	/* secrets */
 	struct cp_transcript tr;
@@ -213,6 +229,24 @@ enum ftls_err cp_ccs12_recv(struct cp_hs *hs) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_reneg_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_nst12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+
+/* Resumption (resume.c). */
+/* TLS 1.2: resumes the session named by the ClientHello's ticket or id when it may be, after the
+ * full handshake's choices are made (FTLS_OK either way; an error aborts the handshake). */
+enum ftls_err cp_resume12_try(struct cp_hs *hs, const struct cp_ch *ch) FTLS_MUST_CHECK;
+/* TLS 1.2: after a full handshake, the session goes into the cache (when one is configured). */
+void cp_resume12_store(struct cp_hs *hs);
+/* TLS 1.3: accepts a PSK of the ClientHello (ticket open, age, single use, binder), setting
+ * CP_HS_F_RESUMED; msg/len the whole ClientHello. */
+enum ftls_err cp_resume13_try(struct cp_hs *hs, const struct cp_ch *ch, const uint8_t *msg,
+			      size_t len) FTLS_MUST_CHECK;
+/* TLS 1.3: NewSessionTickets after the client's Finished (needs the master secret, transcript). */
+enum ftls_err cp_nst13_send_all(struct cp_hs *hs) FTLS_MUST_CHECK;
+/* The session state of this connection (secret filled by the caller). */
+void cp_resume_state(const struct cp_hs *hs, struct cp_sess_state *st);
+/* 1.2 master secret -> key block into ki_rx/ki_tx. */
+enum ftls_err cp_tls12_keys(struct cp_hs *hs) FTLS_MUST_CHECK;
 /* Client authentication (client_auth.c). */
 enum ftls_err cp_cr13_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_cr12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;

@@ -85,23 +85,33 @@ enum ftls_err cp_sh_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 
 	(void)msg;
 	(void)len;
+	bool psk = hs->flags & CP_HS_F_RESUMED, dhe = !psk || hs->psk_dhe;
+
 	sh_random(hs, random);
 	if ((err = cp_msg_begin(hs, FTLS_HS_SERVER_HELLO, &b)) ||
-	    (err = put_head(hs, &b, random)) || (err = ftls_buf_vec_open(&b, 2, &exts)) ||
-	    (err = ftls_buf_put_u16(&b, FTLS_EXT_KEY_SHARE)) ||
-	    (err = ftls_buf_vec_open(&b, 2, &e)) ||
-	    (err = ftls_buf_put_u16(&b, hs->group)) ||
-	    (err = ftls_buf_put_vec(&b, 2, hs->server_share, hs->server_share_len)) ||
-	    (err = ftls_buf_vec_close(&b, &e)) ||
-	    (err = ftls_buf_put_u16(&b, FTLS_EXT_SUPPORTED_VERSIONS)) ||
+	    (err = put_head(hs, &b, random)) || (err = ftls_buf_vec_open(&b, 2, &exts)))
+		return err;
+	if (dhe && ((err = ftls_buf_put_u16(&b, FTLS_EXT_KEY_SHARE)) ||
+		    (err = ftls_buf_vec_open(&b, 2, &e)) ||
+		    (err = ftls_buf_put_u16(&b, hs->group)) ||
+		    (err = ftls_buf_put_vec(&b, 2, hs->server_share, hs->server_share_len)) ||
+		    (err = ftls_buf_vec_close(&b, &e))))
+		return err;
+	/* §4.2.11: the PSK we took (always the client's first identity). */
+	if (psk && ((err = ftls_buf_put_u16(&b, FTLS_EXT_PRE_SHARED_KEY)) ||
+		    (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u16(&b, 0))))
+		return err;
+	if ((err = ftls_buf_put_u16(&b, FTLS_EXT_SUPPORTED_VERSIONS)) ||
 	    (err = ftls_buf_put_u16(&b, 2)) || (err = ftls_buf_put_u16(&b, FTLS_V_TLS13)) ||
 	    (err = ftls_buf_vec_close(&b, &exts)) || (err = cp_msg_end(hs, &b)) ||
 	    (err = cp_hs_flush(hs)) || (err = cp_hs_compat_ccs(hs)))
 		return err;
 
-	/* §7.1: early secret (no PSK) -> handshake secret from the (EC)DHE output. */
-	if ((err = cp_ks_early(hs->md, NULL, 0, hs->stage)) ||
-	    (err = cp_ks_next_stage(hs->md, hs->stage, hs->shared, hs->shared_len)))
+	/* §7.1: early secret (from the PSK when resuming) -> handshake secret from the (EC)DHE
+	 * output (zeros for psk_ke). */
+	if ((err = cp_ks_early(hs->md, psk ? hs->psk : NULL, psk ? hs->hlen : 0, hs->stage)) ||
+	    (err = cp_ks_next_stage(hs->md, hs->stage, dhe ? hs->shared : NULL,
+				    dhe ? hs->shared_len : 0)))
 		goto out;
 	if ((err = cp_tr_hash(&hs->tr, hash)) ||
 	    (err = cp_ks_derive(hs->md, hs->stage, "c hs traffic", hash, hs->c_hs)) ||
@@ -138,6 +148,9 @@ enum ftls_err cp_sh12_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 		return err;
 	if (hs->ems && ((err = ftls_buf_put_u16(&b, FTLS_EXT_EXTENDED_MASTER_SECRET)) ||
 			(err = ftls_buf_put_u16(&b, 0))))
+		return err;
+	if (hs->send_ticket_ext &&
+	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_SESSION_TICKET)) || (err = ftls_buf_put_u16(&b, 0))))
 		return err;
 	if (hs->point_formats &&
 	    ((err = ftls_buf_put_u16(&b, FTLS_EXT_EC_POINT_FORMATS)) ||

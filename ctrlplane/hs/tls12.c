@@ -163,11 +163,31 @@ static enum ftls_err keys_from_pms(struct cp_hs *hs, const uint8_t *pms, size_t 
 					  hs->server_random, hs->stage))) {
 		return err;
 	}
-	if ((err = cp_prf12_keys(hs->suite, hs->stage, hs->client_random, hs->server_random, true,
-				 0, &hs->ki_rx, &hs->ki_tx)))
-		return err;
-	hs->ki_rx.conn_id = hs->ki_tx.conn_id = hs->conn_id;
-	return FTLS_OK;
+	return cp_tls12_keys(hs);
+}
+
+/* Both directions to the record owner at the sequence numbers that follow the Finished. */
+static enum ftls_err hand_out(struct cp_hs *hs)
+{
+	struct cp_hs_event ev;
+	enum ftls_err err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CP_HS_EV_KEY_INSTALL;
+	ev.ki = hs->ki_tx;
+	ev.ki.seq = hs->tx.seq;
+	if ((err = cp_hs_event(hs, &ev)))
+		goto out;
+	ev.ki = hs->ki_rx;
+	ev.ki.seq = hs->rx.seq;
+	if ((err = cp_hs_event(hs, &ev)))
+		goto out;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CP_HS_EV_DONE;
+	err = cp_hs_event(hs, &ev);
+out:
+	ftls_wipe(&ev, sizeof(ev));
+	return err;
 }
 
 enum ftls_err cp_cke_recv(struct cp_hs *hs, const uint8_t *msg, size_t len)
@@ -217,7 +237,10 @@ enum ftls_err cp_fin12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len)
 		err = FTLS_ERR_DECRYPT_ERROR;
 		goto out;
 	}
-	err = cp_tr_add(&hs->tr, msg, len);
+	if ((err = cp_tr_add(&hs->tr, msg, len)))
+		goto out;
+	if (hs->flags & CP_HS_F_RESUMED)
+		err = hand_out(hs);   /* abbreviated: the client's Finished came last */
 out:
 	ftls_wipe(vd, sizeof(vd));
 	return err;
@@ -230,35 +253,27 @@ out:
 enum ftls_err cp_fin12_send(struct cp_hs *hs, const uint8_t *msg, size_t len)
 {
 	uint8_t hash[CP_HASH_MAX], vd[CP_PRF12_VERIFY_LEN];
-	struct cp_hs_event ev;
 	struct ftls_buf b;
 	enum ftls_err err;
 
 	(void)msg;
 	(void)len;
+	if ((hs->flags & CP_HS_F_RESUMED) && (err = cp_tls12_keys(hs)))
+		goto out;
 	if ((err = cp_tr_hash(&hs->tr, hash)) ||
 	    (err = cp_prf12_finished(hs->suite->hash, hs->stage, false, hash, hs->hlen, vd)) ||
+	    (err = cp_hs_flush(hs)) ||   /* ServerHello or NewSessionTicket before the CCS */
 	    (err = cp_hs_send_ccs(hs)) ||
 	    (err = ftls_rec_dir_install(&hs->tx, hs->l->dev, 0, &hs->ki_tx)) ||
 	    (err = cp_msg_begin(hs, FTLS_HS_FINISHED, &b)) ||
 	    (err = ftls_buf_put_bytes(&b, vd, CP_PRF12_VERIFY_LEN)) || (err = cp_msg_end(hs, &b)) ||
 	    (err = cp_hs_flush(hs)))
 		goto out;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = CP_HS_EV_KEY_INSTALL;
-	ev.ki = hs->ki_tx;
-	ev.ki.seq = hs->tx.seq;
-	if ((err = cp_hs_event(hs, &ev)))
-		goto out;
-	ev.ki = hs->ki_rx;
-	ev.ki.seq = hs->rx.seq;
-	if ((err = cp_hs_event(hs, &ev)))
-		goto out;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = CP_HS_EV_DONE;
-	err = cp_hs_event(hs, &ev);
+	if (!(hs->flags & CP_HS_F_RESUMED)) {
+		cp_resume12_store(hs);
+		err = hand_out(hs);
+	}
 out:
-	ftls_wipe(&ev, sizeof(ev));
 	ftls_wipe(vd, sizeof(vd));
 	return err;
 }
