@@ -216,7 +216,9 @@ static void hw_close(struct ftls_crypto_dev *dev)
 			struct hw_qp *p = &d->qps[q];
 
 			/* Plaintext and ciphertext left in the bounce buffers do not outlive the device. */
-			ftls_wipe(d->dma.va + (size_t)p->hwq * d->q_part, d->q_part);
+			if (p->size)
+				ftls_wipe(d->dma.va + (size_t)p->hwq * d->q_part,
+					  (size_t)p->size * (FTLS_HW_DESC_SIZE + FTLS_HW_CPL_SIZE + BOUNCE_ENTRY));
 			release(&d->share.q_owner[p->hwq], d->token);
 		}
 		d->bus_ops->detach(d->bus);

@@ -95,7 +95,7 @@
 #define FTLS_HW_Q_CQ_SIZE 0x1Cu /* rw: completion ring entries, log2 (1..MAX_RING_LOG2) */
 #define FTLS_HW_Q_CQ_HEAD 0x20u /* rw: consumer index: completions the host has taken (modulo 2^16) */
 #define FTLS_HW_Q_CQ_TAIL 0x24u /* ro: producer index: completions written (modulo 2^16) */
-#define FTLS_HW_Q_Q_CTRL 0x28u /* rw: queue control; writing ENABLE 0->1 resets SQ_HEAD, CQ_TAIL and the phase */
+#define FTLS_HW_Q_Q_CTRL 0x28u /* rw: queue control; writing ENABLE 0->1 resets SQ_HEAD, SQ_TAIL, CQ_HEAD, CQ_TAIL and the phase; a descriptor still running from before the reset writes no completion */
 #define FTLS_HW_Q_Q_CTRL_ENABLE_MASK 0x00000001u
 
 /* descriptor opcode */

@@ -136,6 +136,8 @@ module ftls_crypto_top
   logic [15:0]  cq_tail_q [NQ];
   logic         q_en_q [NQ];
   logic         cq_phase_q [NQ];
+  logic [3:0]   q_epoch_q [NQ];   // bumped when a queue is (re)enabled
+  logic [3:0]   epoch_q;          // the current descriptor's queue epoch
 
   logic [15:0]  supported_algs;
 
@@ -342,7 +344,7 @@ module ftls_crypto_top
         wr_req_data_o = done_tag_q;
       end
       StCpl: begin
-        wr_req_valid_o = 1'b1;
+        wr_req_valid_o = q_en_q[cq] && q_epoch_q[cq] == epoch_q;
         wr_req_addr_o = cq_base_q[cq] + {44'h0, cq_tail_q[cq] & cq_mask, 4'h0};
         wr_req_data_o = cpl_data;
       end
@@ -424,6 +426,7 @@ module ftls_crypto_top
         cq_tail_q[q] <= '0;
         q_en_q[q] <= 1'b0;
         cq_phase_q[q] <= 1'b1;
+        q_epoch_q[q] <= '0;
       end
       cur_q_q <= '0;
       rr_q <= '0;
@@ -463,6 +466,7 @@ module ftls_crypto_top
                 cq_tail_q[rq] <= '0;
                 cq_head_q[rq] <= '0;
                 cq_phase_q[rq] <= 1'b1;
+                q_epoch_q[rq] <= q_epoch_q[rq] + 4'd1;
               end
               q_en_q[rq] <= reg_wdata_i[0];
             end
@@ -549,6 +553,7 @@ module ftls_crypto_top
         StIdle: begin
           if (ctrl_en_q && pick_ok) begin
             cur_q_q <= pick_q;
+            epoch_q <= q_epoch_q[pick_q];
             rr_q <= QW'((32'(pick_q) + 1) % NQ);
             rphase_q <= RdDesc;
             rd_addr_q <= sq_base_q[pick_q] +
@@ -682,7 +687,11 @@ module ftls_crypto_top
           end
         end
         StCpl: begin
-          if (wr_fire) begin
+          // The queue was reset (disabled, re-enabled) while this descriptor ran: its ring is
+          // someone else's now, so the completion is dropped rather than written into it.
+          if (!q_en_q[cq] || q_epoch_q[cq] != epoch_q) begin
+            state_q <= StIdle;
+          end else if (wr_fire) begin
             cq_tail_q[cq] <= cq_tail_q[cq] + 16'd1;
             if (((cq_tail_q[cq] + 16'd1) & cq_mask) == 16'd0) cq_phase_q[cq] <= !cq_phase_q[cq];
             if (status_q == StatusOk) cnt_ok_q <= cnt_ok_q + 32'd1;
