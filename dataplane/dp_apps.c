@@ -97,7 +97,7 @@ static void http_respond(struct dp_tcp_conn *c, int status, uint64_t len)
 			 "Content-Length: %llu\r\n%s\r\n",
 			 http_status_text[status], (unsigned long long)len,
 			 h->close_after ? "Connection: close\r\n" : "");
-	/* The send buffer is at least 4 KiB and empty between responses, so the head always fits. */
+	/* http_pump() only starts a response with room for its head. */
 	if (dp_tcp_send(c, hdr, (size_t)n) != (size_t)n) {
 		dp_tcp_abort(c);
 		return;
@@ -186,6 +186,11 @@ static void http_pump(struct dp_tcp_conn *c)
 				dp_tcp_close(c);
 				return;
 			}
+		}
+		/* The previous body may still fill the send buffer: wait for room for a head. */
+		if (dp_tcp_send_space(c) < 512 && dp_tcp_recv_avail(c) > 0) {
+			dp_tcp_want_writable(c);
+			return;
 		}
 		if (!http_parse(c))
 			break;

@@ -158,6 +158,8 @@ enum ftls_err dp_tcp_connect(struct dp_stack *st, const struct dp_addr *raddr, u
 size_t dp_tcp_send(struct dp_tcp_conn *c, const void *data, size_t len);
 /* Free space in the send buffer. */
 size_t dp_tcp_send_space(const struct dp_tcp_conn *c);
+/* Asks for a writable event once a quarter of the send buffer is free again. */
+void dp_tcp_want_writable(struct dp_tcp_conn *c);
 /* Points *p at the next contiguous run of received in-order bytes; returns its length. */
 size_t dp_tcp_recv_peek(const struct dp_tcp_conn *c, const uint8_t **p);
 /* Total in-order bytes waiting. */

@@ -321,6 +321,8 @@ size_t dp_tcp_send_space(const struct dp_tcp_conn *c)
 	return can_send(c) ? c->st->conf.sndbuf - c->s_len : 0;
 }
 
+void dp_tcp_want_writable(struct dp_tcp_conn *c) { c->want_writable = true; }
+
 size_t dp_tcp_send(struct dp_tcp_conn *c, const void *data, size_t len)
 {
 	const uint32_t cap = c->st->conf.sndbuf;

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "dataplane/dp_apps.h"
 #include "dataplane/dp_stack.h"
 
 /* ------------------------------------------------------------------ memory I/O */
@@ -131,6 +132,7 @@ static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get1
 
 static struct dp_stack *st;
 static uint16_t cl_port = 40000;
+static uint16_t srv_port = 80;   /* where the client's segments go */
 
 /* A client segment; opts raw option bytes (multiple of 4). bad_csum flips the checksum. */
 static void cli_seg_x(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const uint8_t *opts,
@@ -154,7 +156,7 @@ static void cli_seg_x(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, c
 	memcpy(ip + 16, st_ip, 4);
 	put16(ip + 10, csum(ip, 20, 0));
 	put16(t, cl_port);
-	put16(t + 2, 80);
+	put16(t + 2, srv_port);
 	put32(t + 4, seq);
 	put32(t + 8, ack);
 	t[12] = (uint8_t)(((20 + olen) / 4) << 4);
@@ -323,6 +325,7 @@ static int setup_with(uint32_t backlog, uint32_t idle_ms)
 	memset(busy, 0, sizeof(busy));
 	out_head = out_tail = 0;
 	now = 1000000;
+	srv_port = 80;
 	st = dp_stack_create(&conf, &io);
 	if (!st)
 		return -1;
@@ -851,6 +854,122 @@ static void test_malformed_segments(void **state)
 	assert_int_equal(pending(), 0);
 }
 
+/* Reads everything the stack sends on the connection, ACKing as it goes, until FIN or silence. */
+static size_t collect(uint32_t *rcv_nxt, uint32_t cseq, uint8_t *out, size_t cap, bool *fin)
+{
+	struct seg s;
+	size_t n = 0;
+
+	*fin = false;
+	for (int rounds = 0; rounds < 2000 && !*fin; rounds++) {
+		bool any = false;
+		while (next_seg(&s)) {
+			any = true;
+			if (s.seq == *rcv_nxt && s.len) {
+				assert_true(n + s.len <= cap);
+				memcpy(out + n, s.data, s.len);
+				n += s.len;
+				*rcv_nxt += (uint32_t)s.len;
+			}
+			if ((s.flags & F) && s.seq + s.len == *rcv_nxt) {
+				*rcv_nxt += 1;
+				*fin = true;
+			}
+		}
+		if (any)
+			cli_seg(A, cseq, *rcv_nxt, 512, NULL, 0);
+		else
+			advance_ms(1);
+	}
+	return n;
+}
+
+static void test_http_pipelined_keepalive(void **state)
+{
+	static uint8_t got[200000];
+	static const char req[] = "GET /100000 HTTP/1.1\r\nHost: x\r\n\r\n"
+				  "GET /bytes/7 HTTP/1.1\r\nConnection: close\r\n\r\n";
+	struct seg s;
+	bool fin;
+	(void)state;
+
+	assert_int_equal(dp_tcp_listen(st, 8080, &dp_app_http, NULL), FTLS_OK);
+	srv_port = 8080;
+	cli_seg(S, 500, 0, 65535, NULL, 0);
+	assert_true(next_seg(&s));
+	uint32_t rcv = s.seq + 1;
+	cli_seg(A, 501, rcv, 512, NULL, 0);
+	cli_seg(A | P, 501, rcv, 512, req, sizeof(req) - 1);
+	size_t n = collect(&rcv, 501 + (uint32_t)sizeof(req) - 1, got, sizeof(got), &fin);
+	assert_true(fin);
+	/* Two responses: 100000 pattern bytes, then 7, then the server closes. */
+	const char *h1 = strstr((const char *)got, "\r\n\r\n");
+	assert_non_null(h1);
+	assert_non_null(strstr((const char *)got, "Content-Length: 100000\r\n"));
+	const uint8_t *b1 = (const uint8_t *)h1 + 4;
+	for (size_t i = 0; i < 100000; i++)
+		if (b1[i] != dp_app_http_byte(i))
+			fail_msg("body byte %zu differs", i);
+	const char *r2 = (const char *)b1 + 100000;
+	assert_true(strncmp(r2, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(r2, "Connection: close"));
+	const char *h2 = strstr(r2, "\r\n\r\n");
+	assert_non_null(h2);
+	assert_memory_equal(h2 + 4, "abcdefg", 7);
+	assert_int_equal((size_t)((const uint8_t *)h2 + 4 + 7 - got), n);
+	/* Our ACK of the FIN, then the client's FIN: the connection goes away cleanly. */
+	cli_seg(A | F, 501 + (uint32_t)sizeof(req) - 1, rcv, 512, NULL, 0);
+	drain();
+	advance_ms(2000);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
+static void test_echo_large_with_backpressure(void **state)
+{
+	static uint8_t data[150000], got[150000];
+	struct seg s;
+	bool fin;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(dp_tcp_listen(st, 7, &dp_app_echo, NULL), FTLS_OK);
+	srv_port = 7;
+	cli_seg(S, 1, 0, 65535, NULL, 0);
+	assert_true(next_seg(&s));
+	uint32_t rcv = s.seq + 1, seq = 2;
+	cli_seg(A, 2, rcv, 512, NULL, 0);
+	/* Push in 1000-byte segments within the window the stack offers; read echoes as they come. */
+	size_t sent = 0, n = 0;
+	uint32_t wnd = 65535;
+	while (sent < sizeof(data)) {
+		size_t k = sizeof(data) - sent < 1000 ? sizeof(data) - sent : 1000;
+		if (seq + k - 2 - n > wnd) {
+			/* Window full: ACK what came back so the echo can drain. */
+			while (next_seg(&s)) {
+				if (s.seq == rcv && s.len) {
+					memcpy(got + n, s.data, s.len);
+					n += s.len;
+					rcv += (uint32_t)s.len;
+				}
+				wnd = (uint32_t)s.wnd;
+			}
+			cli_seg(A, seq, rcv, 512, NULL, 0);
+			advance_ms(1);
+			continue;
+		}
+		cli_seg(A, seq, rcv, 512, data + sent, k);
+		sent += k;
+		seq += (uint32_t)k;
+	}
+	cli_seg(A | F, seq, rcv, 512, NULL, 0);
+	n += collect(&rcv, seq + 1, got + n, sizeof(got) - n, &fin);
+	assert_true(fin);
+	assert_int_equal(n, sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +986,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_idle, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_pipelined_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_large_with_backpressure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
