@@ -28,6 +28,10 @@ static const cyaml_strval_t ems_strings[] = {
 	{ "required", FTLS_EMS_REQUIRED },
 	{ "optional", FTLS_EMS_OPTIONAL },
 };
+static const cyaml_strval_t switch_strings[] = {
+	{ "true", FTLS_SW_ON },
+	{ "false", FTLS_SW_OFF },
+};
 static const cyaml_strval_t cauth_strings[] = {
 	{ "none", FTLS_CAUTH_NONE },
 	{ "optional", FTLS_CAUTH_OPTIONAL },
@@ -93,6 +97,27 @@ static const cyaml_schema_field_t cauth_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t sess_cache_fields[] = {
+	CYAML_FIELD_ENUM("enabled", CYAML_FLAG_OPTIONAL, struct ftls_cfg_sess_cache, enabled,
+			 switch_strings, NSTR(switch_strings)),
+	CYAML_FIELD_UINT("max_entries", CYAML_FLAG_OPTIONAL, struct ftls_cfg_sess_cache, max_entries),
+	CYAML_FIELD_UINT("max_bytes", CYAML_FLAG_OPTIONAL, struct ftls_cfg_sess_cache, max_bytes),
+	CYAML_FIELD_UINT("lifetime", CYAML_FLAG_OPTIONAL, struct ftls_cfg_sess_cache, lifetime),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t tickets_fields[] = {
+	CYAML_FIELD_ENUM("enabled", CYAML_FLAG_OPTIONAL, struct ftls_cfg_tickets, enabled,
+			 switch_strings, NSTR(switch_strings)),
+	CYAML_FIELD_UINT("rotation", CYAML_FLAG_OPTIONAL, struct ftls_cfg_tickets, rotation),
+	CYAML_FIELD_UINT("tls13_count", CYAML_FLAG_OPTIONAL, struct ftls_cfg_tickets, tls13_count),
+	CYAML_FIELD_ENUM("reuse", CYAML_FLAG_OPTIONAL, struct ftls_cfg_tickets, reuse,
+			 switch_strings, NSTR(switch_strings)),
+	CYAML_FIELD_ENUM("psk_ke", CYAML_FLAG_OPTIONAL, struct ftls_cfg_tickets, psk_ke,
+			 switch_strings, NSTR(switch_strings)),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t listener_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct ftls_cfg_listener, name, 1, 64),
 	CYAML_FIELD_STRING_PTR("address", CYAML_FLAG_POINTER, struct ftls_cfg_listener, address, 1, 64),
@@ -121,6 +146,10 @@ static const cyaml_schema_field_t listener_fields[] = {
 			 ems, ems_strings, NSTR(ems_strings)),
 	CYAML_FIELD_MAPPING_PTR("client_auth", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct ftls_cfg_listener, client_auth, cauth_fields),
+	CYAML_FIELD_MAPPING_PTR("session_cache", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct ftls_cfg_listener, session_cache, sess_cache_fields),
+	CYAML_FIELD_MAPPING_PTR("tickets", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct ftls_cfg_listener, tickets, tickets_fields),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t listener_entry = {
@@ -426,6 +455,18 @@ static enum ftls_err check_listener(struct ftls_config *c, unsigned i, char *err
 		snprintf(path, sizeof(path), "listeners[%u].client_auth", i);
 		return cfg_error(c, err, len, path, "mode %s needs ca (a PEM bundle)",
 				 l->client_auth->mode == FTLS_CAUTH_REQUIRED ? "required" : "optional");
+	}
+	if (l->session_cache && l->session_cache->lifetime > 604800) {
+		snprintf(path, sizeof(path), "listeners[%u].session_cache.lifetime", i);
+		return cfg_error(c, err, len, path, "must be at most 604800 (7 days)");
+	}
+	if (l->session_cache && l->session_cache->max_entries > 10000000) {
+		snprintf(path, sizeof(path), "listeners[%u].session_cache.max_entries", i);
+		return cfg_error(c, err, len, path, "must be at most 10000000");
+	}
+	if (l->tickets && l->tickets->tls13_count > 4) {
+		snprintf(path, sizeof(path), "listeners[%u].tickets.tls13_count", i);
+		return cfg_error(c, err, len, path, "must be at most 4");
 	}
 	if (l->client_auth && l->client_auth->max_depth > 16) {
 		snprintf(path, sizeof(path), "listeners[%u].client_auth.max_depth", i);

@@ -45,6 +45,25 @@ struct ftls_cfg_certset {
 	unsigned chains_count;
 };
 
+enum ftls_cfg_switch { FTLS_SW_DEFAULT = 0, FTLS_SW_ON, FTLS_SW_OFF };
+
+/* The TLS 1.2 session cache (also the TLS 1.3 single-use ticket store). */
+struct ftls_cfg_sess_cache {
+	enum ftls_cfg_switch enabled;   /* default on */
+	uint32_t max_entries;       /* default 20000 */
+	uint32_t max_bytes;         /* default 16 MiB */
+	uint32_t lifetime;          /* seconds a session (id or ticket) stays resumable: 7200 */
+};
+
+/* Session tickets: TLS 1.2 RFC 5077 and TLS 1.3 PSK. */
+struct ftls_cfg_tickets {
+	enum ftls_cfg_switch enabled;   /* default on */
+	uint32_t rotation;          /* seconds a ticket key encrypts (it decrypts one more): 3600 */
+	uint32_t tls13_count;       /* NewSessionTickets per TLS 1.3 handshake: 1..4 (default 1) */
+	enum ftls_cfg_switch reuse; /* TLS 1.3 tickets usable more than once: default off */
+	enum ftls_cfg_switch psk_ke;/* TLS 1.3 PSK without (EC)DHE: default off */
+};
+
 /* Client authentication (mTLS) of a listener. */
 struct ftls_cfg_client_auth {
 	enum ftls_cfg_cauth mode;   /* none, optional, required */
@@ -74,6 +93,8 @@ struct ftls_cfg_listener {
 	uint32_t max_connections;
 	enum ftls_cfg_ems ems;      /* TLS 1.2 extended master secret (RFC 7627) */
 	struct ftls_cfg_client_auth *client_auth;   /* NULL: none */
+	struct ftls_cfg_sess_cache *session_cache;  /* NULL: defaults */
+	struct ftls_cfg_tickets *tickets;           /* NULL: defaults */
 	/* Filled by the loader from the lists above. */
 	uint16_t version_ids[4];
 	unsigned nb_version_ids;

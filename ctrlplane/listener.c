@@ -7,6 +7,36 @@
 #include <string.h>
 
 #include "ctrlplane/pki/x509_verify.h"
+#include "ctrlplane/resume/sess_cache.h"
+#include "ctrlplane/resume/ticket.h"
+
+/* Session cache and ticket keys from the config (both on by default). */
+static enum ftls_err build_resumption(const struct ftls_cfg_listener *lc, struct cp_listener *l)
+{
+	const struct ftls_cfg_sess_cache *sc = lc->session_cache;
+	const struct ftls_cfg_tickets *tc = lc->tickets;
+	enum ftls_err e;
+
+	l->sess_lifetime = sc && sc->lifetime ? sc->lifetime : 7200;
+	if (!sc || sc->enabled != FTLS_SW_OFF) {
+		struct cp_sess_cache_conf cc = {
+			.max_entries = sc && sc->max_entries ? sc->max_entries : 20000,
+			.max_bytes = sc && sc->max_bytes ? sc->max_bytes : 16u << 20,
+			.lifetime = l->sess_lifetime,
+		};
+		if ((e = cp_sess_cache_create(&cc, &l->sess_cache)))
+			return e;
+	}
+	if (!tc || tc->enabled != FTLS_SW_OFF) {
+		struct cp_ticket_conf kc = { .period = tc && tc->rotation ? tc->rotation : 3600 };
+		if ((e = cp_ticket_keys_create(&kc, &l->tickets)))
+			return e;
+		l->tickets13 = tc && tc->tls13_count ? (uint8_t)tc->tls13_count : 1;
+		l->ticket_reuse = tc && tc->reuse == FTLS_SW_ON;
+		l->psk_ke = tc && tc->psk_ke == FTLS_SW_ON;
+	}
+	return FTLS_OK;
+}
 
 enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls_cfg_listener *lc,
 				struct ftls_crypto_dev *dev, struct cp_listener *l,
@@ -62,6 +92,11 @@ enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls
 	/* Without a default set and without SNI a client could get nothing: say so at start. */
 	if (certs->default_set < 0 && certs->nb_sets == 1)
 		certs->default_set = 0;
+	if (build_resumption(lc, l)) {
+		snprintf(err, err_len, "%s: listener %s: cannot create the session cache or ticket keys",
+			 cfg->path, lc->name);
+		goto fail;
+	}
 	if (lc->client_auth && lc->client_auth->mode != FTLS_CAUTH_NONE) {
 		char crl_path[PATH_MAX];
 		struct cp_x509_verifier *v = NULL;
@@ -82,7 +117,7 @@ enum ftls_err cp_listener_build(const struct ftls_config *cfg, const struct ftls
 	}
 	return FTLS_OK;
 fail:
-	cp_certs_free(certs);
+	cp_listener_release(l, certs);
 	memset(l, 0, sizeof(*l));
 	return FTLS_ERR_CONFIG;
 }
@@ -91,5 +126,9 @@ void cp_listener_release(struct cp_listener *l, struct cp_certs *certs)
 {
 	cp_x509_verifier_destroy((struct cp_x509_verifier *)l->verifier);
 	l->verifier = NULL;
+	cp_sess_cache_destroy(l->sess_cache);
+	l->sess_cache = NULL;
+	cp_ticket_keys_destroy(l->tickets);
+	l->tickets = NULL;
 	cp_certs_free(certs);
 }

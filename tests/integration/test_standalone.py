@@ -401,7 +401,7 @@ rc, out, err = run(["curl", "-sS", "--cacert", bundle, "--tlsv1.2", "--tls-max",
                     "-w", "%{http_code} %{size_download}", f"https://localhost:{P_HTTP}/bytes/1000000"])
 check("curl --tls-max 1.2 GET /bytes/1000000", rc == 0 and out == b"200 1000000", out + err)
 
-print("client authentication")
+print("resumption")
 
 
 def subject_of(raw):
@@ -409,6 +409,51 @@ def subject_of(raw):
         if line.lower().startswith(b"x-client-subject: "):
             return line.split(b": ", 1)[1].decode()
     return None
+
+
+
+
+def sclient_sess(port, args, sess, out_or_in):
+    return run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+                "-CAfile", bundle, "-ign_eof", *args, out_or_in, sess], inp=http_req("/bytes/5"))
+
+
+for label, args in (("TLS 1.2 session id", ["-tls1_2", "-no_ticket"]), ("TLS 1.2 ticket", ["-tls1_2"]),
+                    ("TLS 1.3 PSK", ["-tls1_3"])):
+    sess = f"{WORK}/sess-{label.replace(' ', '_')}.pem"
+    rc1, out1, err1 = sclient_sess(P_HTTP, args, sess, "-sess_out")
+    rc2, out2, err2 = sclient_sess(P_HTTP, args, sess, "-sess_in")
+    check(f"s_client {label}: -sess_out then -sess_in resumes",
+          rc1 == 0 and b"New, TLSv1" in out1 and rc2 == 0 and b"Reused, TLSv1" in out2 and
+          body_of(out2) is not None and body_of(out2).startswith(b"xxxxx"), out2[-400:] + err2[-200:])
+    if label == "TLS 1.3 PSK":
+        rc3, out3, err3 = sclient_sess(P_HTTP, args, sess, "-sess_in")
+        check("s_client TLS 1.3 PSK: the same ticket again is a full handshake (single use)",
+              rc3 == 0 and b"New, TLSv1.3" in out3, out3[-300:])
+# Python's ssl: a session from one connection resumes the next (TLS 1.2 ticket).
+try:
+    pc = ssl.create_default_context(cafile=bundle)
+    pc.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection(("127.0.0.1", P_ECHO), timeout=10) as s1:
+        with pc.wrap_socket(s1, server_hostname="localhost") as t1:
+            t1.sendall(b"one")
+            t1.recv(10)
+            saved = t1.session
+    with socket.create_connection(("127.0.0.1", P_ECHO), timeout=10) as s2:
+        with pc.wrap_socket(s2, server_hostname="localhost", session=saved) as t2:
+            t2.sendall(b"two")
+            got = t2.recv(10)
+            check("python ssl TLS 1.2: session reused", t2.session_reused and got == b"two",
+                  f"reused={t2.session_reused}")
+except Exception as e:
+    check("python ssl TLS 1.2: session reused", False, repr(e))
+rc1, out1, _ = sclient_sess(P_MTLS, ["-tls1_2", "-cert", f"{WORK}/client-ec.pem", "-key",
+                                     f"{WORK}/client-ec.key"], f"{WORK}/sess-mtls.pem", "-sess_out")
+rc2, out2, err2 = sclient_sess(P_MTLS, ["-tls1_2"], f"{WORK}/sess-mtls.pem", "-sess_in")
+check("TLS 1.2 resumption keeps the client identity (mTLS listener)",
+      b"Reused, TLSv1.2" in out2 and subject_of(out2) == "CN=client-ec,O=ftls", out2[-300:] + err2[-200:])
+
+print("client authentication")
 
 
 for ver in ("-tls1_3", "-tls1_2"):

@@ -175,6 +175,14 @@ static void test_bad(void **state)
 	expect_bad("suite2x.yaml", with_line(7, "    suites: [ECDHE-RSA-AES128-GCM-SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]"), 7,
 		   "listeners[0].suites[1]", "listed twice");
 	expect_bad("ver2x.yaml", with_line(6, "    versions: [tls1.2, tls1.2]"), 6, "listeners[0].versions[1]", "listed twice");
+	expect_bad("cauth.yaml", with_line(12, "    client_auth: {mode: required}"), 12,
+		   "listeners[0].client_auth", "needs ca");
+	expect_bad("t13.yaml", with_line(12, "    tickets: {tls13_count: 9}"), 12,
+		   "listeners[0].tickets.tls13_count", "at most 4");
+	expect_bad("sclife.yaml", with_line(12, "    session_cache: {lifetime: 999999}"), 12,
+		   "listeners[0].session_cache.lifetime", "7 days");
+	expect_bad("tkon.yaml", with_line(12, "    tickets: {enabled: yes}"), 12,
+		   "listeners[0].tickets.enabled", "Invalid");
 	expect_bad("ems.yaml", with_line(12, "    extended_master_secret: maybe"), 12,
 		   "listeners[0].extended_master_secret", "Invalid");
 	expect_bad("group.yaml", with_line(8, "    groups: [x448]"), 8, "listeners[0].groups[0]", "unknown group");
