@@ -23,6 +23,8 @@ enum msg_id {
 	M_CR13, M_CCERT13, M_CCV13, M_CR12, M_CCERT12, M_CCV12,
 	/* resumption */
 	M_NST12,
+	/* RSA key exchange */
+	M_CKE_RSA,
 	M__COUNT
 };
 enum writer { PEER = 0, SELF = 1 };
@@ -60,6 +62,8 @@ static const struct msg_desc {
 	[M_CCERT12] = { FTLS_HS_CERTIFICATE, PEER, false, cp_ccert12_recv, "Certificate" },
 	[M_CCV12] = { FTLS_HS_CERTIFICATE_VERIFY, PEER, false, cp_ccv12_recv, "CertificateVerify" },
 	[M_NST12] = { FTLS_HS_NEW_SESSION_TICKET, SELF, false, cp_nst12_send, "NewSessionTicket" },
+	[M_CKE_RSA] = { FTLS_HS_CLIENT_KEY_EXCHANGE, PEER, false, cp_cke_rsa_recv,
+			"ClientKeyExchange (RSA)" },
 };
 
 /* Legal sequences, one per handshake shape. PSK, resumption and client auth add rows here. The
@@ -99,6 +103,19 @@ static const uint8_t seq12_ecdhe_ca_nc_t[] = { M_CH, M_SH12, M_CERT12, M_SKE, M_
 static const uint8_t seq12_resumed[] = { M_CH, M_SH12, M_SFIN12, M_CFIN12, M_END };
 static const uint8_t seq12_resumed_t[] = { M_CH, M_SH12, M_NST12, M_SFIN12, M_CFIN12, M_END };
 static const uint8_t seq13_psk[] = { M_CH, M_SH, M_EE, M_SFIN, M_CFIN, M_END };
+/* The RSA key exchange: no ServerKeyExchange. */
+static const uint8_t seq12_rsa[] = { M_CH, M_SH12, M_CERT12, M_SHD, M_CKE_RSA, M_CFIN12, M_SFIN12,
+				     M_END };
+static const uint8_t seq12_rsa_t[] = { M_CH, M_SH12, M_CERT12, M_SHD, M_CKE_RSA, M_CFIN12,
+				       M_NST12, M_SFIN12, M_END };
+static const uint8_t seq12_rsa_ca[] = { M_CH, M_SH12, M_CERT12, M_CR12, M_SHD, M_CCERT12,
+					M_CKE_RSA, M_CCV12, M_CFIN12, M_SFIN12, M_END };
+static const uint8_t seq12_rsa_ca_nc[] = { M_CH, M_SH12, M_CERT12, M_CR12, M_SHD, M_CCERT12,
+					   M_CKE_RSA, M_CFIN12, M_SFIN12, M_END };
+static const uint8_t seq12_rsa_ca_t[] = { M_CH, M_SH12, M_CERT12, M_CR12, M_SHD, M_CCERT12,
+					  M_CKE_RSA, M_CCV12, M_CFIN12, M_NST12, M_SFIN12, M_END };
+static const uint8_t seq12_rsa_ca_nc_t[] = { M_CH, M_SH12, M_CERT12, M_CR12, M_SHD, M_CCERT12,
+					     M_CKE_RSA, M_CFIN12, M_NST12, M_SFIN12, M_END };
 
 static const struct {
 	uint32_t flags;
@@ -121,6 +138,13 @@ static const struct {
 	{ CP_HS_F_TLS12 | CP_HS_F_RESUMED, seq12_resumed },
 	{ CP_HS_F_TLS12 | CP_HS_F_RESUMED | CP_HS_F_TICKET, seq12_resumed_t },
 	{ CP_HS_F_TLS13 | CP_HS_F_RESUMED, seq13_psk },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA, seq12_rsa },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA | CP_HS_F_TICKET, seq12_rsa_t },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA | CP_HS_F_CLIENT_AUTH, seq12_rsa_ca },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT, seq12_rsa_ca_nc },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA | CP_HS_F_CLIENT_AUTH | CP_HS_F_TICKET, seq12_rsa_ca_t },
+	{ CP_HS_F_TLS12 | CP_HS_F_RSA | CP_HS_F_CLIENT_AUTH | CP_HS_F_NO_CCERT | CP_HS_F_TICKET,
+	  seq12_rsa_ca_nc_t },
 };
 
 /* Messages the peer may send after the handshake, per version. */

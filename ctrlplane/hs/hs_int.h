@@ -44,7 +44,7 @@ enum {
 	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* CertificateRequest sent */
 	CP_HS_F_PSK = 1u << 3,          /* next issue */
 	CP_HS_F_TLS12 = 1u << 4,        /* TLS 1.2, ECDHE unless CP_HS_F_RSA */
-	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange (next) */
+	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange */
 	CP_HS_F_NO_CCERT = 1u << 6,     /* the client's Certificate was empty: no CertificateVerify */
 	CP_HS_F_RESUMED = 1u << 7,      /* abbreviated handshake (1.2 id/ticket, 1.3 PSK) */
 	CP_HS_F_TICKET = 1u << 8,       /* TLS 1.2: we send NewSessionTicket */
@@ -225,6 +225,7 @@ enum ftls_err cp_cert12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) F
 enum ftls_err cp_ske_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_shd_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_cke_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
+enum ftls_err cp_cke_rsa_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_ccs12_recv(struct cp_hs *hs) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_recv(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;
 enum ftls_err cp_fin12_send(struct cp_hs *hs, const uint8_t *msg, size_t len) FTLS_MUST_CHECK;

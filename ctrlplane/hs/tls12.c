@@ -13,6 +13,7 @@
 
 #include "common/ct.h"
 #include "ctrlplane/hs/hs_int.h"
+#include "ctrlplane/pki/rsa_kx.h"
 #include "ctrlplane/resume/prf12.h"
 
 static const uint16_t rsa12[] = {
@@ -209,6 +210,29 @@ enum ftls_err cp_cke_recv(struct cp_hs *hs, const uint8_t *msg, size_t len)
 out:
 	ftls_wipe(hs->shared, sizeof(hs->shared));
 	hs->shared_len = 0;
+	return err;
+}
+
+/*
+ * ClientKeyExchange of the RSA key exchange (RFC 5246 §7.4.7.1): the pre-master secret decrypted
+ * by pki/rsa_kx.h, which never fails on a bad block (a random secret instead: the handshake then
+ * fails at the client's Finished like any wrong key would, Bleichenbacher-safe).
+ */
+enum ftls_err cp_cke_rsa_recv(struct cp_hs *hs, const uint8_t *msg, size_t len)
+{
+	uint8_t pms[CP_RSA_PMS_LEN];
+	struct ftls_buf body;
+	enum ftls_err err;
+
+	if (len < FTLS_HS_HDR_LEN)
+		return FTLS_ERR_DECODE;
+	ftls_buf_init_ro(&body, msg + FTLS_HS_HDR_LEN, len - FTLS_HS_HDR_LEN);
+	if ((err = cp_rsa_kx_premaster(hs->chain->key, &body, hs->ch.legacy_version, pms)) ||
+	    (err = cp_tr_add(&hs->tr, msg, len)))
+		goto out;
+	err = keys_from_pms(hs, pms, sizeof(pms));
+out:
+	ftls_wipe(pms, sizeof(pms));
 	return err;
 }
 

@@ -377,6 +377,80 @@ static void test_corrupt_each_byte(void **state)
 	SSL_CTX_free(ctx);
 }
 
+/* The RSA key exchange: off unless listed; when listed, every RSA suite works. */
+static void test_rsa_kx(void **state)
+{
+	static const char *const ciphers[] = { "AES128-SHA256", "AES256-SHA256" };
+	static const uint16_t ids[] = { FTLS_RSA_AES128_CBC_SHA256, FTLS_RSA_AES256_CBC_SHA256 };
+	struct cp_listener l;
+	struct th_conn c;
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		SSL_CTX *ctx = client12(ciphers[i], NULL, NULL, TLS1_2_VERSION);
+		listener12(&l, true);   /* the default list: no RSA key exchange */
+		assert_int_equal(start(&c, ctx, &l), 1);
+		assert_int_equal(c.alert_sent, FTLS_ALERT_HANDSHAKE_FAILURE);
+		th_conn_free(&c);
+		l.suites[l.nb_suites++] = ids[i];
+		assert_int_equal(start(&c, ctx, &l), 0);
+		assert_int_equal(cp_hs_suite(c.hs), ids[i]);
+		assert_int_equal(cp_hs_group(c.hs), 0);
+		assert_int_equal(th_exchange(&c, 40000), 0);
+		th_conn_free(&c);
+		SSL_CTX_free(ctx);
+	}
+}
+
+/*
+ * Bleichenbacher: a ClientKeyExchange whose ciphertext is altered anywhere decrypts to garbage of
+ * every kind (bad padding, bad separator, bad version, or a well-formed block with another
+ * secret); the engine must answer every one the same way: a random pre-master secret, so the
+ * client's Finished fails to open (bad_record_mac), never an earlier or different alert.
+ */
+struct cke_flip {
+	long pos;
+	bool hit;
+};
+
+static bool flip_cke(void *arg, int k, uint8_t *rec, size_t *len)
+{
+	struct cke_flip *f = arg;
+	(void)k;
+	if (rec[0] == FTLS_CT_HANDSHAKE && *len > 11 && rec[5] == FTLS_HS_CLIENT_KEY_EXCHANGE &&
+	    11 + (size_t)f->pos < *len) {
+		rec[11 + f->pos] ^= 0x5a;
+		f->hit = true;
+	}
+	return true;
+}
+
+static void test_rsa_kx_malformed(void **state)
+{
+	struct cp_listener l;
+	struct th_conn c;
+	int n = 0;
+	(void)state;
+	SSL_CTX *ctx = client12("AES128-SHA256", NULL, NULL, TLS1_2_VERSION);
+	listener12(&l, true);
+	l.suites[l.nb_suites++] = FTLS_RSA_AES128_CBC_SHA256;
+	for (long pos = 0;; pos++) {
+		struct cke_flip f = { pos, false };
+		assert_int_equal(th_conn_init(&c, ctx, &l), 0);
+		(void)th_handshake(&c, flip_cke, &f);
+		if (!f.hit) {
+			th_conn_free(&c);
+			break;
+		}
+		if (c.alert_sent != FTLS_ALERT_BAD_RECORD_MAC)
+			fail_msg("ciphertext byte %ld: alert %d", pos, c.alert_sent);
+		assert_false(cp_hs_done(c.hs));
+		th_conn_free(&c);
+		n++;
+	}
+	assert_int_equal(n, 256);   /* RSA-2048: 256 bytes of ciphertext, each altered */
+	SSL_CTX_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_renegotiation_refused),
 		cmocka_unit_test(test_heartbeat_refused),
 		cmocka_unit_test(test_corrupt_each_byte),
+		cmocka_unit_test(test_rsa_kx),
+		cmocka_unit_test(test_rsa_kx_malformed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
