@@ -22,7 +22,7 @@ $(FTLS_SIM): $(HW_TOP_RTL) sim/ftls_sim.cpp sim/ftls_sim_window.h hw/gen/ftls_re
 PROGS += $(FTLS_SIM)
 
 # The driver's own tests over the simulator (need a running ftls-sim: check-sim starts one).
-SIM_TESTS := $(O)/sim/tests/test_crypto_hw
+SIM_TESTS := $(O)/sim/tests/test_crypto_hw $(O)/sim/tests/test_core_raw
 
 $(O)/sim/tests/test_%: $(O)/sim/tests/test_%.o $(LIB_COMMON)
 	@$(if $(Q),echo "  LD      $@")
