@@ -28,12 +28,13 @@ TEST_LIBS += $(LIB_CP)
 # ---- fuzzing: the ClientHello parser/negotiation and the handshake reassembler (libFuzzer) ----
 # Own object tree under $(O)/fuzz-hs/ (clang + sanitizers), independent of tests/fuzz/build.mk.
 FUZZ_HS_CC      ?= clang
-FUZZ_HS_SECONDS ?= 12
-FUZZ_HS_TARGETS := client_hello hs_reassembly
+FUZZ_HS_SECONDS ?= 8
+FUZZ_HS_TARGETS := client_hello hs_reassembly cke ccert ccv
 FUZZ_HS_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_HS_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(filter-out -Werror,$(WARN)) \
 		   -Wno-unknown-warning-option -I. -MMD -MP $(FUZZ_HS_SAN) -fsanitize=fuzzer-no-link
-FUZZ_HS_SRCS    := $(filter-out common/config.c,$(COMMON_SRCS)) $(wildcard ctrlplane/hs/*.c) ctrlplane/cert.c
+FUZZ_HS_SRCS    := $(filter-out common/config.c,$(COMMON_SRCS)) $(wildcard ctrlplane/hs/*.c) ctrlplane/cert.c \
+		   $(wildcard ctrlplane/resume/*.c) $(wildcard ctrlplane/pki/*.c)
 FUZZ_HS_LIB     := $(O)/fuzz-hs/libftls_hs_fuzz.a
 FUZZ_HS_BINS    := $(patsubst %,$(O)/fuzz-hs/fuzz_%,$(FUZZ_HS_TARGETS))
 
@@ -50,9 +51,16 @@ $(O)/fuzz-hs/fuzz_%: $(O)/fuzz-hs/obj/tests/fuzz/fuzz_%.o $(FUZZ_HS_LIB)
 	$(Q)$(FUZZ_HS_CC) $(FUZZ_HS_SAN) -fsanitize=fuzzer -o $@ $^ -lcrypto -lpthread
 
 # Seeds: the illustrated-tls13 ClientHello (its body for the parser; the records, cut two ways,
-# for the reassembler).
+# for the reassembler); small hand-made ClientKeyExchange, Certificate and CertificateVerify
+# messages.
 $(O)/fuzz-hs/seeds.stamp:
-	@mkdir -p $(O)/fuzz-hs/seed/client_hello $(O)/fuzz-hs/seed/hs_reassembly
+	@mkdir -p $(O)/fuzz-hs/seed/client_hello $(O)/fuzz-hs/seed/hs_reassembly \
+	  $(O)/fuzz-hs/seed/cke $(O)/fuzz-hs/seed/ccert $(O)/fuzz-hs/seed/ccv
+	$(Q){ printf '\020\000\000\041\040'; head -c 32 /dev/zero | tr '\0' '\011'; } > $(O)/fuzz-hs/seed/cke/x25519
+	$(Q){ printf '\020\000\000\006\000\004\001\002\003\004'; } > $(O)/fuzz-hs/seed/cke/rsa
+	$(Q)printf '\001\013\000\000\014\000\000\000\010\000\000\003\060\003\002\000\000' > $(O)/fuzz-hs/seed/ccert/tls13
+	$(Q)printf '\000\013\000\000\010\000\000\005\000\000\002\060\000' > $(O)/fuzz-hs/seed/ccert/tls12
+	$(Q)printf '\017\000\000\010\004\003\000\004\060\002\002\001' > $(O)/fuzz-hs/seed/ccv/ecdsa
 	$(Q)tail -c +10 $(VECTORS_DIR)/illustrated-tls13/caps/clienthello > $(O)/fuzz-hs/seed/client_hello/tls13
 	$(Q)for b in 0 1; do { printf "\\$$b"; cat $(VECTORS_DIR)/illustrated-tls13/caps/clienthello \
 	  $(VECTORS_DIR)/illustrated-tls13/caps/clientccs; } > $(O)/fuzz-hs/seed/hs_reassembly/ch$$b; done
