@@ -308,6 +308,122 @@ static void test_extension_rules(void **state)
 	assert_int_equal(feed_ch(&c), FTLS_ALERT_ILLEGAL_PARAMETER);   /* two host names */
 }
 
+/* TLS 1.2 ClientHellos (RFC 5246, 5746, 7627, 8422 rules), against a 1.3 + 1.2 listener. */
+enum { Y_RENEG = 1 << 0, Y_EMS = 1 << 1, Y_PF = 1 << 2, Y_ALL12 = 0x7 };
+
+static void ch12(struct ch *c, unsigned which)
+{
+	ch_default(c, X_SNI | X_GROUPS | X_SIGALGS);
+	memcpy(c->suites, "\xc0\x2b\xc0\x2f", 4);   /* ECDHE-ECDSA/RSA-AES128-GCM */
+	c->suites_len = 4;
+	if (which & Y_RENEG)
+		ext(c, FTLS_EXT_RENEGOTIATION_INFO, "\x00", 1);
+	if (which & Y_EMS)
+		ext(c, FTLS_EXT_EXTENDED_MASTER_SECRET, "", 0);
+	if (which & Y_PF)
+		ext(c, FTLS_EXT_EC_POINT_FORMATS, "\x01\x00", 2);
+}
+
+static int feed12(const struct ch *c, const struct cp_listener *l, struct result *r)
+{
+	uint8_t m[4096], rec[4200];
+	size_t n = ch_msg(c, m);
+	return feed(l, rec, record(FTLS_CT_HANDSHAKE, m, n, rec), r);
+}
+
+/* Whether the first record we sent (a ServerHello) carries extension type. */
+static bool sh_has_ext(const struct result *r, uint16_t type)
+{
+	const uint8_t *p = r->sent + 5 + 4 + 2 + 32;
+	size_t off = 1 + p[0] + 2 + 1, end;
+	end = off + 2 + ((size_t)p[off] << 8 | p[off + 1]);
+	for (off += 2; off + 4 <= end;) {
+		uint16_t t = (uint16_t)(p[off] << 8 | p[off + 1]);
+		if (t == type)
+			return true;
+		off += 4 + ((size_t)p[off + 2] << 8 | p[off + 3]);
+	}
+	return false;
+}
+
+static void test_tls12_hello_rules(void **state)
+{
+	static const uint8_t sentinel[8] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D', 1 };
+	struct cp_listener l = F.l;
+	struct result r;
+	struct ch c;
+	(void)state;
+	l.versions[0] = FTLS_V_TLS13;
+	l.versions[1] = FTLS_V_TLS12;
+	l.nb_versions = 2;
+	l.suites[l.nb_suites++] = FTLS_ECDHE_ECDSA_AES128_GCM_SHA256;
+	ch12(&c, Y_ALL12);
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	assert_int_equal(r.sent[5], FTLS_HS_SERVER_HELLO);
+	assert_memory_equal(r.sent + 5 + 4 + 2 + 24, sentinel, 8);
+	assert_true(sh_has_ext(&r, FTLS_EXT_RENEGOTIATION_INFO));
+	assert_true(sh_has_ext(&r, FTLS_EXT_EXTENDED_MASTER_SECRET));
+	assert_true(sh_has_ext(&r, FTLS_EXT_EC_POINT_FORMATS));
+	/* Heartbeat offered: never answered. */
+	ch12(&c, Y_ALL12);
+	ext(&c, FTLS_EXT_HEARTBEAT, "\x01", 1);
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	assert_false(sh_has_ext(&r, FTLS_EXT_HEARTBEAT));
+	/* RFC 5746: neither the extension nor the SCSV; a non-empty one; the SCSV alone is fine. */
+	ch12(&c, Y_EMS | Y_PF);
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_HANDSHAKE_FAILURE);
+	ch12(&c, Y_EMS | Y_PF);
+	ext(&c, FTLS_EXT_RENEGOTIATION_INFO, "\x02\xaa\xbb", 3);
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_HANDSHAKE_FAILURE);
+	ch12(&c, Y_EMS | Y_PF);
+	memcpy(c.suites + c.suites_len, "\x00\xff", 2);
+	c.suites_len += 2;
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	/* RFC 7627: required by default, optional by policy. */
+	ch12(&c, Y_RENEG | Y_PF);
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_HANDSHAKE_FAILURE);
+	l.ems_optional = true;
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	assert_false(sh_has_ext(&r, FTLS_EXT_EXTENDED_MASTER_SECRET));
+	l.ems_optional = false;
+	/* Old versions: by legacy_version, or by supported_versions. */
+	ch12(&c, Y_ALL12);
+	c.legacy_version = 0x0302;
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_PROTOCOL_VERSION);
+	c.legacy_version = 0x0300;
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_PROTOCOL_VERSION);
+	ch12(&c, Y_ALL12);
+	ext(&c, FTLS_EXT_SUPPORTED_VERSIONS, "\x04\x03\x02\x03\x01", 5);
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_PROTOCOL_VERSION);
+	ch12(&c, Y_ALL12);
+	ext(&c, FTLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x03", 3);   /* 1.2 by supported_versions */
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	/* Compression: null must be offered and is the one chosen. */
+	ch12(&c, Y_ALL12);
+	c.comp[0] = 1;
+	c.comp[1] = 0;
+	c.comp_len = 2;
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	ch12(&c, Y_ALL12);
+	c.comp[0] = 1;
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_ILLEGAL_PARAMETER);
+	/* RFC 8422: no uncompressed point format, or no common group: no ECDHE suite. */
+	ch12(&c, Y_RENEG | Y_EMS);
+	ext(&c, FTLS_EXT_EC_POINT_FORMATS, "\x01\x01", 2);
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_HANDSHAKE_FAILURE);
+	/* A 1.2-only listener and a 1.3-only client. */
+	l.versions[0] = FTLS_V_TLS12;
+	l.nb_versions = 1;
+	ch_default(&c, X_ALL & ~X_VERSIONS);
+	ext(&c, FTLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x04", 3);
+	assert_int_equal(feed_ch(&c), -1);   /* (F.l is 1.3) */
+	assert_int_equal(feed12(&c, &l, &r), FTLS_ALERT_PROTOCOL_VERSION);
+	/* Without 1.3 enabled, no sentinel. */
+	ch12(&c, Y_ALL12);
+	assert_int_equal(feed12(&c, &l, &r), -1);
+	assert_memory_not_equal(r.sent + 5 + 4 + 2 + 24, sentinel, 8);
+}
+
 static void test_negotiation_failures(void **state)
 {
 	struct ch c;
@@ -839,6 +955,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_trailing),
 		cmocka_unit_test(test_extension_rules),
 		cmocka_unit_test(test_negotiation_failures),
+		cmocka_unit_test(test_tls12_hello_rules),
 		cmocka_unit_test(test_sig_algs_cert),
 		cmocka_unit_test(test_records_and_order),
 		cmocka_unit_test(test_hrr_rules),
