@@ -6,7 +6,8 @@
  * ways), the CA names in our CertificateRequest, a missing certificate (required:
  * certificate_required in 1.3, handshake_failure in 1.2; optional: accepted, unauthenticated),
  * an expired certificate (certificate_expired), one from another CA (unknown_ca), and a
- * CertificateVerify whose signature is altered (decrypt_error; 1.2, where it travels in clear).
+ * CertificateVerify whose signature is altered (decrypt_error; in 1.2 in clear, in 1.3 opened
+ * and sealed again with the client's handshake key taken from its key log).
  * The PKI is made at run time with libcrypto.
  */
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 #include <openssl/pem.h>
 
+#include "ctrlplane/hs/keysched.h"
 #include "ctrlplane/pki/x509_verify.h"
 #include "test_hs_util.h"
 
@@ -297,6 +299,94 @@ static void test_bad_signature12(void **state)
 	}
 }
 
+/*
+ * TLS 1.3: the client's CertificateVerify travels under its handshake key. The test learns that
+ * key from the client's key log, opens the client's encrypted flight, flips a byte of the
+ * signature and seals it again, so only the signature is wrong: decrypt_error.
+ */
+static struct {
+	uint8_t secret[32];
+	bool have;
+} K;
+
+static void keylog(const SSL *ssl, const char *line)
+{
+	static const char tag[] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET ";
+	(void)ssl;
+	if (strncmp(line, tag, sizeof(tag) - 1))
+		return;
+	const char *hex = strchr(line + sizeof(tag) - 1, ' ');
+	assert_non_null(hex);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(sscanf(hex + 1 + 2 * i, "%2hhx", &K.secret[i]), 1);
+	K.have = true;
+}
+
+struct flip13 {
+	int encrypted;
+	bool hit;
+};
+
+static bool flip_cv13(void *arg, int k, uint8_t *rec, size_t *len)
+{
+	struct flip13 *f = arg;
+	static uint8_t pt[FTLS_REC13_MAX_CIPHER], out[FTLS_REC_HDR_LEN + FTLS_REC13_MAX_CIPHER];
+	struct ftls_key_install ki;
+	struct ftls_rec_dir rx = { .version = FTLS_V_TLS13 }, tx = { .version = FTLS_V_TLS13 };
+	uint8_t type;
+	size_t pl, ol;
+	(void)k;
+	if (rec[0] != FTLS_CT_APPLICATION_DATA || !K.have || f->hit)
+		return true;
+	uint64_t seq = (uint64_t)f->encrypted++;   /* records may carry one message each */
+	const struct ftls_suite *s = ftls_suite_by_id(FTLS_TLS_AES_128_GCM_SHA256);
+	assert_int_equal(cp_ks_traffic_keys(s, K.secret, FTLS_DIR_RX, &ki), FTLS_OK);
+	assert_int_equal(ftls_rec_dir_install(&rx, F.dev, 0, &ki), FTLS_OK);
+	ki.dir = FTLS_DIR_TX;
+	assert_int_equal(ftls_rec_dir_install(&tx, F.dev, 0, &ki), FTLS_OK);
+	rx.seq = tx.seq = seq;
+	assert_int_equal(ftls_rec_open(&rx, rec, *len, pt, sizeof(pt), &type, &pl), FTLS_OK);
+	assert_int_equal(type, FTLS_CT_HANDSHAKE);
+	for (size_t off = 0; off + 4 <= pl;) {
+		size_t ml = (size_t)pt[off + 1] << 16 | (size_t)pt[off + 2] << 8 | pt[off + 3];
+		if (pt[off] == FTLS_HS_CERTIFICATE_VERIFY) {
+			pt[off + 4 + ml - 3] ^= 0x01;   /* inside the signature */
+			f->hit = true;
+		}
+		off += 4 + ml;
+	}
+	if (f->hit) {
+		assert_int_equal(ftls_rec_seal(&tx, type, pt, pl, out, sizeof(out), &ol), FTLS_OK);
+		assert_int_equal(ol, *len);
+		memcpy(rec, out, ol);
+	}
+	ftls_rec_dir_clear(&rx);
+	ftls_rec_dir_clear(&tx);
+	return true;
+}
+
+static void test_bad_signature13(void **state)
+{
+	(void)state;
+	for (int k = C_RSA; k <= C_EC; k++) {
+		struct cp_listener l;
+		struct th_conn c;
+		struct flip13 f = { 0, false };
+		SSL_CTX *ctx = client(TLS1_3_VERSION, k, NULL);
+		assert_int_equal(SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256"), 1);
+		SSL_CTX_set_keylog_callback(ctx, keylog);
+		K.have = false;
+		listener(&l, FTLS_V_TLS13, CP_CAUTH_REQUIRED);
+		assert_int_equal(th_conn_init(&c, ctx, &l), 0);
+		assert_int_equal(th_handshake(&c, flip_cv13, &f), 1);
+		assert_true(f.hit);
+		assert_int_equal(c.alert_sent, FTLS_ALERT_DECRYPT_ERROR);
+		assert_null(cp_hs_peer_identity(c.hs));
+		th_conn_free(&c);
+		SSL_CTX_free(ctx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_bad_chains),
 		cmocka_unit_test(test_bad_signature12),
+		cmocka_unit_test(test_bad_signature13),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
