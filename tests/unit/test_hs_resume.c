@@ -2,7 +2,8 @@
 /*
  * Session resumption on the handshake engine against OpenSSL's libssl client, in memory: TLS 1.2
  * by session id (server cache) and by RFC 5077 ticket, TLS 1.3 by PSK ticket (psk_dhe_ke,
- * binders); expired, tampered and wrong-key tickets and evicted ids fall back to a full handshake;
+ * binders, a bad binder is decrypt_error); expired, tampered and wrong-key tickets and unknown
+ * ids fall back to a full handshake;
  * TLS 1.3 tickets are single use unless the listener allows reuse; a resumed session keeps the
  * client identity of the session; data flows both ways after every resumption. Time is injected
  * into the ticket keys and the cache so expiry is tested without waiting.
@@ -314,6 +315,37 @@ static void test_tls13_psk_hash(void **state)
 	stores_free(&s);
 }
 
+/* §4.2.11: a PSK whose binder does not verify ends the handshake with decrypt_error. */
+static bool flip_binder(void *arg, int k, uint8_t *rec, size_t *len)
+{
+	(void)arg;
+	if (k == 0)
+		rec[*len - 5] ^= 0x01;   /* pre_shared_key is last: its binder ends the ClientHello */
+	return true;
+}
+
+static void test_tls13_bad_binder(void **state)
+{
+	struct stores s;
+	struct cp_listener l;
+	struct th_conn c;
+	SSL_SESSION *sess;
+	(void)state;
+	stores_new(&s, true, true);
+	listener(&l, FTLS_V_TLS13, &s);
+	SSL_CTX *ctx = client(TLS1_3_VERSION, true);
+	assert_false(conn(ctx, &l, NULL, &sess));
+	assert_int_equal(th_conn_init(&c, ctx, &l), 0);
+	SSL_set_tlsext_host_name(c.ssl, "server.test");
+	assert_int_equal(SSL_set_session(c.ssl, sess), 1);
+	assert_int_equal(th_handshake(&c, flip_binder, NULL), 1);
+	assert_int_equal(c.alert_sent, FTLS_ALERT_DECRYPT_ERROR);
+	th_conn_free(&c);
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(ctx);
+	stores_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_tls12_ticket),
 		cmocka_unit_test(test_tls13_psk),
 		cmocka_unit_test(test_tls13_psk_hash),
+		cmocka_unit_test(test_tls13_bad_binder),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
