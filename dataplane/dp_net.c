@@ -834,7 +834,7 @@ void dp_stack_conf_defaults(struct dp_stack_conf *c)
 	c->max_conns = 4096;
 	c->sndbuf = 64 * 1024;
 	c->rcvbuf = 64 * 1024;
-	c->syn_backlog = 256;
+	c->syn_backlog = 1024;
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 60000;
 	c->rto_init_ms = 1000;

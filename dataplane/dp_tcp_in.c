@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "common/log.h"
 #include "dataplane/dp_int.h"
 
 static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -554,6 +555,9 @@ static void sync_input(struct dp_tcp_conn *c, struct dp_seg *s)
 			c->ack_now = true;
 		} else {
 			DP_CNT_INC(st, TCP_OUT_OF_WINDOW);
+			LOG_DEBUG("tcp", "out of window: %u->%u %s seq %u len %u flags %#x, rcv_nxt %u wnd %u",
+				  s->key.rport, s->key.lport, dp_tcp_state_name(c), s->seq, seg_len, s->flags,
+				  c->rcv_nxt, dp_tcp_rcv_window(c));
 			if (s->flags & TH_RST)
 				return;
 			c->ack_now = true;
@@ -575,6 +579,8 @@ static void sync_input(struct dp_tcp_conn *c, struct dp_seg *s)
 		}
 	}
 	if (s->flags & TH_RST) {
+		LOG_DEBUG("tcp", "rst in: %u->%u %s seq %u rcv_nxt %u", s->key.rport, s->key.lport,
+			  dp_tcp_state_name(c), s->seq, c->rcv_nxt);
 		/* RFC 5961 §3: reset only on an exact match, challenge otherwise. */
 		if (s->seq != c->rcv_nxt) {
 			DP_CNT_INC(st, TCP_RST_BAD);

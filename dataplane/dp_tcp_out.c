@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "common/log.h"
 #include "dataplane/dp_int.h"
 
 static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -189,6 +190,8 @@ void dp_tcp_send_rst_for(struct dp_stack *st, const struct dp_seg *s)
 
 	if (s->flags & TH_RST)
 		return;
+	LOG_DEBUG("tcp", "rst out: %u->%u seq %u ack %u flags %#x len %u", s->key.rport, s->key.lport,
+		  s->seq, s->ack, s->flags, s->len);
 	o = tcp_start(st, &k, &pkt);
 	if (!o)
 		return;

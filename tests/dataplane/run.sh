@@ -95,7 +95,7 @@ dataplane:
     max_conns: 2048
     sndbuf: 131072
     rcvbuf: 131072
-    syn_backlog: 64
+    syn_backlog: 1024
     time_wait_ms: 2000
     rto_min_ms: 50
   listeners:
@@ -251,7 +251,8 @@ counters $DP2 "$TMP/dp2.log"
 detail="retrans $(cnt TCP_RETRANS), fast $(cnt TCP_FAST_RETRANS), rto $(cnt TCP_RTO), ooo $(cnt TCP_OOO), dup $(cnt TCP_DUP), bad csum $(( $(cnt TCP_BAD_CSUM) + $(cnt IP4_BAD_CSUM) ))"
 if [ "$(cnt TCP_RETRANS)" -gt 0 ] && [ "$(cnt TCP_OOO)" -gt 0 ]; then ok fault_recovery_used "$detail"
 else bad fault_recovery_used "faults had no effect? $detail"; fi
-[ "$(cnt CONNS_IN_USE)" = 0 ] && ok fault_all_closed "every connection closed" || bad fault_all_closed "$(cnt CONNS_IN_USE) left"
+if [ "$(cnt CONNS_IN_USE)" = 0 ]; then ok fault_all_closed "every connection closed"
+else bad fault_all_closed "$(cnt CONNS_IN_USE) left"; grep "dp-conn:" "$TMP/dp2.log" | tail -n 5; fi
 kill $RELAY 2>/dev/null
 kill -INT $DP2
 for _ in $(seq 50); do kill -0 $DP2 2>/dev/null || break; sleep 0.1; done
