@@ -12,6 +12,7 @@
 #include "common/ct.h"
 #include "common/log.h"
 #include "ctrlplane/hs/hs_int.h"
+#include "ctrlplane/pki/x509_verify.h"
 
 /* ---- the tables ---- */
 
@@ -817,5 +818,6 @@ size_t cp_hs_peer_max_plain(const struct cp_hs *hs)
 }
 size_t cp_hs_mem(const struct cp_hs *hs)
 {
-	return sizeof(*hs) + hs->rcap + hs->wcap + hs->ocap + (hs->hold ? HOLD_CAP : 0);
+	return sizeof(*hs) + hs->rcap + hs->wcap + hs->ocap + (hs->hold ? HOLD_CAP : 0) +
+	       (hs->peer_id ? sizeof(*hs->peer_id) : 0);
 }
