@@ -18,12 +18,14 @@ static void respond(struct cp_resp *r, int status, const char *reason, uint64_t 
 {
 	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
 				       "HTTP/1.1 %d %s\r\nContent-Length: %llu\r\n"
-				       "Content-Type: %s\r\n%s%s%s%s\r\n",
+				       "Content-Type: %s\r\n%s%s%s%s%s%s%s\r\n",
 				       status, reason, (unsigned long long)len,
 				       fixed ? "text/plain" : "application/octet-stream",
 				       r->client_subject ? "X-Client-Subject: " : "",
 				       r->client_subject ? r->client_subject : "",
 				       r->client_subject ? "\r\n" : "",
+				       r->client_san[0] ? "X-Client-SAN: " : "", r->client_san,
+				       r->client_san[0] ? "\r\n" : "",
 				       r->close_after ? "Connection: close\r\n" : "");
 	if (r->head_len >= sizeof(r->head))
 		r->head_len = sizeof(r->head) - 1;

@@ -4,7 +4,8 @@
  * is a small HTTP/1.1 server for benchmarks and tests: GET /bytes/N returns N bytes, GET / a short
  * text, anything else 404; requests may carry a Content-Length body (read and counted, e.g. for
  * upload tests: the reply says how many bytes came); keep-alive unless "Connection: close". With
- * client authentication every response carries the client's verified subject (X-Client-Subject).
+ * client authentication every response carries the client's verified subject (X-Client-Subject)
+ * and subject alternative names (X-Client-SAN).
  * Responders see plaintext only and produce plaintext; sealing is the caller's.
  */
 #ifndef CP_RESPONDER_H
@@ -30,7 +31,8 @@ struct cp_resp {
 	bool want_close;         /* close once everything is sent */
 	const char *client_subject;   /* verified client certificate subject (mTLS), or NULL:
 				       * sent back as X-Client-Subject */
-	char head[1024];         /* pending response head */
+	char client_san[384];    /* its SANs ("email:a@b, DNS:x"), "" for none: X-Client-SAN */
+	char head[1536];         /* pending response head */
 	size_t head_len, head_off;
 	const char *fixed;       /* a fixed body (/, 404) */
 	size_t fixed_len, fixed_off;

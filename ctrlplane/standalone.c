@@ -75,8 +75,8 @@ static struct ftls_crypto_dev *dev;
 static int ep;
 static struct conn *conns_head, *conns_tail;
 static uint8_t rbuf[READ_CHUNK];
-static uint8_t pt[FTLS_REC13_MAX_CIPHER];
-static uint8_t sealed[FTLS_REC_HDR_LEN + FTLS_REC13_MAX_CIPHER];
+static uint8_t pt[FTLS_REC12_MAX_CIPHER];   /* TLS 1.2 CBC records may carry 255 bytes of padding */
+static uint8_t sealed[FTLS_REC_HDR_LEN + FTLS_REC12_MAX_CIPHER];
 static uint32_t next_conn_id;
 
 static void on_signal(int sig)
@@ -160,6 +160,23 @@ static int seal_out(struct conn *c, uint8_t type, const uint8_t *p, size_t n)
 }
 
 /* Applies the engine's events. -1: the connection is beyond saving (free it). */
+/* The verified client identity, for the responder's X-Client-Subject and X-Client-SAN. */
+static void set_identity(struct cp_resp *r, const struct cp_x509_identity *id)
+{
+	size_t n = 0;
+	r->client_subject = id->subject;
+	r->client_san[0] = 0;
+	for (unsigned i = 0; i < id->nb_san && n < sizeof(r->client_san); i++) {
+		int k = snprintf(r->client_san + n, sizeof(r->client_san) - n, "%s%s:%s", i ? ", " : "",
+				 cp_x509_san_type_name(id->san[i].type), id->san[i].value);
+		if (k < 0 || (size_t)k >= sizeof(r->client_san) - n) {
+			r->client_san[n] = 0;   /* whole entries only */
+			break;
+		}
+		n += (size_t)k;
+	}
+}
+
 static int pump_events(struct conn *c)
 {
 	struct cp_hs_event ev;
@@ -184,7 +201,7 @@ static int pump_events(struct conn *c)
 		case CP_HS_EV_DONE:
 			c->established = true;
 			if (cp_hs_peer_identity(c->hs))
-				c->resp.client_subject = cp_hs_peer_identity(c->hs)->subject;
+				set_identity(&c->resp, cp_hs_peer_identity(c->hs));
 			LOG_DEBUG("standalone", "conn %d: handshake done (%s, suite 0x%04x, alpn %s)",
 				  c->fd, ftls_group_name(cp_hs_group(c->hs)), cp_hs_suite(c->hs),
 				  cp_hs_alpn(c->hs) ? cp_hs_alpn(c->hs) : "-");
@@ -276,7 +293,7 @@ static int on_app_record(struct conn *c, const uint8_t *rec, size_t len)
 		return pump_events(c);
 	}
 	if (type == FTLS_CT_APPLICATION_DATA) {
-		static uint8_t echo[FTLS_REC13_MAX_CIPHER];
+		static uint8_t echo[FTLS_REC12_MAX_CIPHER];
 		if (!cp_resp_input(&c->resp, pt, pl, echo, &echo_len)) {
 			c->resp.want_close = true;
 			return 0;

@@ -484,7 +484,8 @@ check("optional client auth without a certificate: served, no X-Client-Subject",
       rc == 0 and body_of(out) == b"x" * 5 and subject_of(out) is None, err[-300:])
 rc, out, err = run(["curl", "-sS", "-i", "--cacert", bundle, "--cert", f"{WORK}/client-ec.pem", "--key",
                     f"{WORK}/client-ec.key", f"https://localhost:{P_MTLS}/bytes/7"])
-check("curl --cert (ECDSA): X-Client-Subject", rc == 0 and subject_of(out) == "CN=client-ec,O=ftls" and
+check("curl --cert (ECDSA): X-Client-Subject and X-Client-SAN", rc == 0 and
+      subject_of(out) == "CN=client-ec,O=ftls" and b"X-Client-SAN: email:alice@example.test\r\n" in out and
       out.endswith(b"x" * 7), out[-300:] + err)
 rc, out, err = run(["curl", "-sS", "-i", "--tls-max", "1.2", "--cacert", bundle, "--cert",
                     f"{WORK}/client-rsa.pem", "--key", f"{WORK}/client-rsa.key",
