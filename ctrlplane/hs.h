@@ -66,7 +66,8 @@ struct cp_listener {
 	uint8_t tickets13;                  /* NewSessionTickets after a 1.3 handshake */
 	bool ticket_reuse;                  /* 1.3: a ticket may resume more than once (else it
 					     * is single use, through sess_cache) */
-	bool psk_ke;                        /* 1.3: also accept psk_ke (PSK without (EC)DHE) */
+	bool psk_ke;                        /* 1.3: resume with psk_ke (PSK without (EC)DHE)
+					     * when the client offers it */
 	bool ems_optional;                  /* TLS 1.2: allow clients without extended master
 					     * secret (RFC 7627); default (false): required */
 	struct ftls_crypto_dev *dev;        /* protects the encrypted handshake (cpu backend) */

@@ -303,7 +303,9 @@ enum ftls_err cp_resume13_try(struct cp_hs *hs, const struct cp_ch *ch, const ui
 	if ((err = restore_identity(hs, &st)))
 		goto out;
 	memcpy(hs->psk, st.secret, hs->hlen);
-	hs->psk_dhe = dhe;
+	/* psk_ke when the listener allows it and the client offers it (no (EC)DHE: cheaper, and
+	 * without forward secrecy for this connection: the operator's choice); else psk_dhe_ke. */
+	hs->psk_dhe = !(ke && hs->l->psk_ke);
 	hs->flags |= CP_HS_F_RESUMED;
 out:
 	ftls_wipe(&st, sizeof(st));

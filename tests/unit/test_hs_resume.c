@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Session resumption on the handshake engine against OpenSSL's libssl client, in memory: TLS 1.2
- * by session id (server cache) and by RFC 5077 ticket, TLS 1.3 by PSK ticket (psk_dhe_ke,
+ * by session id (server cache) and by RFC 5077 ticket, TLS 1.3 by PSK ticket (psk_dhe_ke; psk_ke
+ * when allowed,
  * binders, a bad binder is decrypt_error); expired, tampered and wrong-key tickets and unknown
  * ids fall back to a full handshake; TLS 1.2 tickets under the previous key are renewed; TLS 1.3
  * tickets are single use unless the listener allows reuse, and only serve suites of their hash;
@@ -316,6 +317,39 @@ static void test_tls13_psk_hash(void **state)
 	stores_free(&s);
 }
 
+/* psk_ke (no (EC)DHE) only when the listener allows it and the client offers it. */
+static void test_tls13_psk_ke(void **state)
+{
+	struct stores s;
+	struct cp_listener l;
+	struct th_conn c;
+	SSL_SESSION *sess;
+	(void)state;
+	stores_new(&s, true, true);
+	listener(&l, FTLS_V_TLS13, &s);
+	l.ticket_reuse = true;
+	SSL_CTX *ctx = client(TLS1_3_VERSION, true);
+	SSL_CTX_set_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
+	assert_false(conn(ctx, &l, NULL, &sess));
+	for (int allow = 0; allow < 2; allow++) {
+		SSL_SESSION *t = copy(sess);
+		l.psk_ke = allow;
+		assert_int_equal(th_conn_init(&c, ctx, &l), 0);
+		SSL_set_tlsext_host_name(c.ssl, "server.test");
+		assert_int_equal(SSL_set_session(c.ssl, t), 1);
+		assert_int_equal(th_handshake(&c, NULL, NULL), 0);
+		assert_true(cp_hs_resumed(c.hs));
+		assert_int_equal(cp_hs_group(c.hs), allow ? 0 : FTLS_GROUP_X25519);
+		assert_int_equal(th_exchange(&c, 2000), 0);
+		SSL_set_shutdown(c.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+		th_conn_free(&c);
+		SSL_SESSION_free(t);
+	}
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(ctx);
+	stores_free(&s);
+}
+
 /* §4.2.11: a PSK whose binder does not verify ends the handshake with decrypt_error. */
 static bool flip_binder(void *arg, int k, uint8_t *rec, size_t *len)
 {
@@ -355,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_tls13_psk),
 		cmocka_unit_test(test_tls13_psk_hash),
 		cmocka_unit_test(test_tls13_bad_binder),
+		cmocka_unit_test(test_tls13_psk_ke),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
