@@ -78,7 +78,7 @@ row() { # name stat depth
   echo "longer path on a device where it fits: see its depth above)."
   echo
   echo "Notes: the S-boxes map to block RAM on iCE40 (16 per round) and to LUT6/MUXF7/MUXF8 trees on 7-series."
-  echo "The host interface (ftls_crypto_top) and the other engines are not synthesised here: yosys 0.23 does"
-  echo "not parse their SystemVerilog (size casts by parameter, package imports in headers)."
+  echo "The host interface (ftls_crypto_top) is not synthesised here: yosys 0.23 does not parse its"
+  echo "parameter-width casts (QW'(...)). The ChaCha20-Poly1305 and CBC+HMAC engines belong to hw/engines.mk."
 } > hw/SYNTH.md
 cat hw/SYNTH.md
