@@ -15,11 +15,14 @@
 #include "common/tls.h"
 #include "ctrlplane/hs.h"
 #include "ctrlplane/hs/hs_int.h"
+#include "ctrlplane/resume/sess_cache.h"
+#include "ctrlplane/resume/ticket.h"
 
 /*
  * Set-up (the same in both handshake fuzz targets, each a single file): a cpu crypto device, a
- * listener with ECDSA P-256 and Ed25519 chains generated at start, every group and suite, ALPN,
- * and a deterministic randomness source so a crashing input replays.
+ * listener with ECDSA P-256 and Ed25519 chains generated at start, TLS 1.3 and 1.2, every group
+ * and suite, a session cache and ticket keys (ids, tickets and PSKs of the input are looked up),
+ * ALPN, and a deterministic randomness source so a crashing input replays.
  */
 static struct ftls_crypto_dev *fz_dev;
 static struct cp_certs fz_certs;
@@ -63,11 +66,19 @@ static int fz_setup(void)
 		return -1;
 	fz_l.name = "fuzz";
 	fz_l.versions[0] = FTLS_V_TLS13;
-	fz_l.nb_versions = 1;
-	fz_l.suites[0] = FTLS_TLS_AES_128_GCM_SHA256;
-	fz_l.suites[1] = FTLS_TLS_AES_256_GCM_SHA384;
-	fz_l.suites[2] = FTLS_TLS_CHACHA20_POLY1305_SHA256;
-	fz_l.nb_suites = 3;
+	fz_l.versions[1] = FTLS_V_TLS12;
+	fz_l.nb_versions = 2;
+	/* Every suite (TLS 1.2 ones included; the RSA key exchange finds no RSA chain here). */
+	for (size_t i = 0; i < ftls_nb_suites && fz_l.nb_suites < CP_MAX_SUITES; i++)
+		fz_l.suites[fz_l.nb_suites++] = ftls_suites[i].id;
+	fz_l.ems_optional = true;
+	/* Resumption: session ids and tickets from the input go to the cache and ticket keys. */
+	struct cp_sess_cache_conf cc = { .max_entries = 64, .max_bytes = 1 << 16, .lifetime = 60 };
+	struct cp_ticket_conf tc = { .period = 3600 };
+	if (cp_sess_cache_create(&cc, &fz_l.sess_cache) ||
+	    cp_ticket_keys_create(&tc, &fz_l.tickets))
+		return -1;
+	fz_l.tickets13 = 1;
 	fz_l.groups[0] = FTLS_GROUP_X25519;
 	fz_l.groups[1] = FTLS_GROUP_SECP256R1;
 	fz_l.groups[2] = FTLS_GROUP_SECP384R1;
