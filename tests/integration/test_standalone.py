@@ -482,6 +482,10 @@ rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_MTLS_OPT}"
                     "-quiet", "-tls1_3"], inp=http_req("/bytes/5"))
 check("optional client auth without a certificate: served, no X-Client-Subject",
       rc == 0 and body_of(out) == b"x" * 5 and subject_of(out) is None, err[-300:])
+rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{P_MTLS_OPT}", "-servername", "localhost",
+                    "-quiet", "-tls1_2"], inp=http_req("/bytes/5"))
+check("optional client auth, TLS 1.2, without a certificate: served",
+      rc == 0 and body_of(out) == b"x" * 5 and subject_of(out) is None, err[-300:])
 rc, out, err = run(["curl", "-sS", "-i", "--cacert", bundle, "--cert", f"{WORK}/client-ec.pem", "--key",
                     f"{WORK}/client-ec.key", f"https://localhost:{P_MTLS}/bytes/7"])
 check("curl --cert (ECDSA): X-Client-Subject and X-Client-SAN", rc == 0 and

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "ctrlplane/resume/ticket.h"
 #include "test_hs_util.h"
 
 static struct {
@@ -397,6 +398,25 @@ static void test_rsa_kx(void **state)
 		assert_int_equal(cp_hs_group(c.hs), 0);
 		assert_int_equal(th_exchange(&c, 40000), 0);
 		th_conn_free(&c);
+		/* With tickets: NewSessionTicket in the RSA shape, then a resumption. */
+		struct cp_ticket_conf tc = { .period = 3600 };
+		struct cp_ticket_keys *keys;
+		assert_int_equal(cp_ticket_keys_create(&tc, &keys), FTLS_OK);
+		l.tickets = keys;
+		assert_int_equal(start(&c, ctx, &l), 0);
+		SSL_SESSION *sess = SSL_get1_session(c.ssl);
+		assert_true(SSL_SESSION_has_ticket(sess));
+		SSL_set_shutdown(c.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+		th_conn_free(&c);
+		assert_int_equal(th_conn_init(&c, ctx, &l), 0);
+		SSL_set_tlsext_host_name(c.ssl, "server.test");   /* the session's name */
+		assert_int_equal(SSL_set_session(c.ssl, sess), 1);
+		assert_int_equal(th_handshake(&c, NULL, NULL), 0);
+		assert_true(cp_hs_resumed(c.hs));
+		assert_int_equal(th_exchange(&c, 1000), 0);
+		th_conn_free(&c);
+		SSL_SESSION_free(sess);
+		cp_ticket_keys_destroy(keys);
 		SSL_CTX_free(ctx);
 	}
 }
