@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Certificate (RFC 8446 §4.4.2), server side: the chain chosen for this handshake, whose body was
- * encoded once when the listener loaded it (ctrlplane/cert.c). Receiving a client Certificate
- * (client authentication) arrives with the next issue, in this file.
+ * encoded once when the listener loaded it (ctrlplane/cert.c). The TLS 1.2 Certificate is in
+ * tls12.c, the client's Certificate (both versions) in client_auth.c.
  */
 #include "ctrlplane/hs/hs_int.h"
 

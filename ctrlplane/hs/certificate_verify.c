@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CertificateVerify (RFC 8446 §4.4.3): the signed content, signing with the chain's key under the
- * scheme chosen from the client's signature_algorithms, and verification (used for client
- * authentication next issue, and by tests to check our randomized RSA-PSS signatures). Signature
- * schemes are a table: scheme -> digest, padding. Signatures come from libcrypto.
+ * scheme chosen from the client's signature_algorithms (also TLS 1.2's ServerKeyExchange, which
+ * adds the PKCS#1 v1.5 schemes), and verification (the client's TLS 1.3 CertificateVerify in
+ * client_auth.c, and tests checking our randomized RSA-PSS signatures). Signature schemes are a
+ * table: scheme -> digest, padding. Signatures come from libcrypto.
  */
 #include <string.h>
 

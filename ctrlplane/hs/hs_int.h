@@ -42,7 +42,7 @@ enum {
 	CP_HS_F_TLS13 = 1u << 0,
 	CP_HS_F_HRR = 1u << 1,
 	CP_HS_F_CLIENT_AUTH = 1u << 2,  /* CertificateRequest sent */
-	CP_HS_F_PSK = 1u << 3,          /* next issue */
+	CP_HS_F_PSK = 1u << 3,          /* unused: a PSK handshake is CP_HS_F_RESUMED */
 	CP_HS_F_TLS12 = 1u << 4,        /* TLS 1.2, ECDHE unless CP_HS_F_RSA */
 	CP_HS_F_RSA = 1u << 5,          /* TLS 1.2 RSA key exchange */
 	CP_HS_F_NO_CCERT = 1u << 6,     /* the client's Certificate was empty: no CertificateVerify */
