@@ -5,7 +5,8 @@
  * "*.example.com" wildcards), with a default set and a policy for names nobody serves. Each chain's
  * TLS 1.3 Certificate message body is encoded once at load time so a handshake copies it. Chosen
  * per handshake by SNI, then by which signature schemes the client allows. Not for: client
- * certificate verification (ctrlplane/pki/x509_verify.h) or anything on the wire besides the encoded chain.
+ * certificate verification (ctrlplane/pki/x509_verify.h) or anything on the wire besides the
+ * encoded chain.
  */
 #ifndef CP_CERT_H
 #define CP_CERT_H
