@@ -154,20 +154,24 @@ static uint8_t alg_of(const struct ftls_suite *s)
 	return FTLS_HW_ALG_NONE;
 }
 
-/* Completion status -> ftls error, for an op of type `type`. */
+/* Completion status -> ftls error: [status][0 seal, 1 open]. Unknown statuses are device faults. */
+static const uint16_t status_errs[][2] = {
+	[FTLS_HW_STATUS_OK] = { FTLS_OK, FTLS_OK },
+	[FTLS_HW_STATUS_AUTH_FAIL] = { FTLS_ERR_DEVICE, FTLS_ERR_BAD_RECORD_MAC },
+	/* An open too short for its tag or padding cannot authenticate. */
+	[FTLS_HW_STATUS_BAD_LEN] = { FTLS_ERR_INVAL, FTLS_ERR_BAD_RECORD_MAC },
+	[FTLS_HW_STATUS_BAD_SLOT] = { FTLS_ERR_INVAL, FTLS_ERR_INVAL },
+	[FTLS_HW_STATUS_BAD_OPCODE] = { FTLS_ERR_INVAL, FTLS_ERR_INVAL },
+	[FTLS_HW_STATUS_UNSUPPORTED] = { FTLS_ERR_UNSUPPORTED, FTLS_ERR_UNSUPPORTED },
+	[FTLS_HW_STATUS_DMA_ERR] = { FTLS_ERR_DEVICE, FTLS_ERR_DEVICE },
+	[FTLS_HW_STATUS_BAD_DESC] = { FTLS_ERR_INVAL, FTLS_ERR_INVAL },
+};
+
 static enum ftls_err status_err(uint16_t st, uint8_t type)
 {
-	switch (st) {
-	case FTLS_HW_STATUS_OK: return FTLS_OK;
-	case FTLS_HW_STATUS_AUTH_FAIL: return FTLS_ERR_BAD_RECORD_MAC;
-	case FTLS_HW_STATUS_BAD_LEN:
-		return type == FTLS_OP_OPEN ? FTLS_ERR_BAD_RECORD_MAC : FTLS_ERR_INVAL;
-	case FTLS_HW_STATUS_UNSUPPORTED: return FTLS_ERR_UNSUPPORTED;
-	case FTLS_HW_STATUS_BAD_SLOT:
-	case FTLS_HW_STATUS_BAD_OPCODE:
-	case FTLS_HW_STATUS_BAD_DESC: return FTLS_ERR_INVAL;
-	default: return FTLS_ERR_DEVICE;
-	}
+	if (st >= sizeof(status_errs) / sizeof(status_errs[0]))
+		return FTLS_ERR_DEVICE;
+	return (enum ftls_err)status_errs[st][type == FTLS_OP_OPEN];
 }
 
 static uint32_t ring_size(uint32_t depth)
@@ -234,7 +238,7 @@ static void hw_close(struct ftls_crypto_dev *dev)
 	free(d);
 }
 
-static enum ftls_err hw_probe(struct hw_dev *d, const struct ftls_crypto_conf *conf)
+static enum ftls_err FTLS_MUST_CHECK hw_probe(struct hw_dev *d, const struct ftls_crypto_conf *conf)
 {
 	uint32_t id, nq, ns, ml, rl;
 	enum ftls_err e;
@@ -273,7 +277,7 @@ static enum ftls_err hw_probe(struct hw_dev *d, const struct ftls_crypto_conf *c
 }
 
 /* Claims nb core queues and sets them up; d->nb_qp counts those claimed. */
-static enum ftls_err hw_setup_queues(struct hw_dev *d, uint16_t nb, uint32_t depth)
+static enum ftls_err FTLS_MUST_CHECK hw_setup_queues(struct hw_dev *d, uint16_t nb, uint32_t depth)
 {
 	uint32_t size = ring_size(depth), hwq = 0;
 	enum ftls_err e = FTLS_OK;
@@ -456,7 +460,7 @@ static size_t out_max(const struct hw_slot *s, const struct ftls_crypto_op *op)
 }
 
 /* The driver's verdict on an op before the core sees it: 0 when it may go. */
-static enum ftls_err check_op(const struct hw_dev *d, const struct ftls_crypto_op *op)
+static enum ftls_err FTLS_MUST_CHECK check_op(const struct hw_dev *d, const struct ftls_crypto_op *op)
 {
 	const struct hw_slot *s;
 
