@@ -213,6 +213,38 @@ static void test_good_clients(void **state)
 			}
 }
 
+/* TLS 1.2: the schemes of our CertificateRequest follow the suite's hash; PKCS#1 v1.5 works. */
+static void test_tls12_schemes(void **state)
+{
+	static const struct {
+		int cert;
+		const char *cipher, *sigalgs;
+		uint16_t scheme;
+	} cases[] = {
+		{ C_RSA, "ECDHE-ECDSA-AES128-GCM-SHA256", "RSA+SHA256", FTLS_SIG_RSA_PKCS1_SHA256 },
+		{ C_RSA, "ECDHE-ECDSA-AES256-GCM-SHA384", "RSA+SHA384", FTLS_SIG_RSA_PKCS1_SHA384 },
+		{ C_RSA, "ECDHE-ECDSA-AES256-GCM-SHA384", NULL, FTLS_SIG_RSA_PSS_RSAE_SHA384 },
+		{ C_EC, "ECDHE-ECDSA-AES256-GCM-SHA384", NULL, FTLS_SIG_ECDSA_SECP384R1_SHA384 },
+		{ C_EC, "ECDHE-RSA-AES128-SHA", NULL, FTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cp_listener l;
+		struct th_conn c;
+		SSL_CTX *ctx = client(TLS1_2_VERSION, cases[i].cert, NULL);
+		assert_int_equal(SSL_CTX_set_cipher_list(ctx, cases[i].cipher), 1);
+		if (cases[i].sigalgs)
+			assert_int_equal(SSL_CTX_set1_client_sigalgs_list(ctx, cases[i].sigalgs), 1);
+		listener(&l, FTLS_V_TLS12, CP_CAUTH_REQUIRED);
+		assert_int_equal(run(&c, ctx, &l), 0);
+		assert_int_equal(cp_hs_peer_sig_scheme(c.hs), cases[i].scheme);
+		assert_non_null(cp_hs_peer_identity(c.hs));
+		assert_int_equal(th_exchange(&c, 100), 0);
+		th_conn_free(&c);
+		SSL_CTX_free(ctx);
+	}
+}
+
 /* Outcome of a client presenting c (-1: none) to a listener in mode. */
 static void expect(int v, int c, enum cp_client_auth mode, int alert)
 {
@@ -391,6 +423,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_clients),
+		cmocka_unit_test(test_tls12_schemes),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_bad_chains),
 		cmocka_unit_test(test_bad_signature12),
