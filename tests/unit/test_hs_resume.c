@@ -2,13 +2,13 @@
 /*
  * Session resumption on the handshake engine against OpenSSL's libssl client, in memory: TLS 1.2
  * by session id (server cache) and by RFC 5077 ticket, TLS 1.3 by PSK ticket (psk_dhe_ke, psk_ke
- * when allowed; binders, a bad binder is decrypt_error); expired, tampered and wrong-key tickets and unknown
- * ids fall back to a full handshake; TLS 1.2 tickets under the previous key are renewed; TLS 1.3
- * tickets are single use unless the listener allows reuse, and only serve suites of their hash;
- * data flows both ways after every resumption; no altered byte of an abbreviated handshake
- * completes it. Time is injected into the ticket keys and the
- * cache so expiry is tested without waiting. (The client identity kept across resumption is
- * checked over sockets, tests/integration/test_standalone.py.)
+ * when allowed; binders, a bad binder is decrypt_error); expired, tampered and wrong-key tickets
+ * and unknown ids fall back to a full handshake; TLS 1.2 tickets under the previous key are
+ * renewed; TLS 1.3 tickets are single use unless the listener allows reuse, and only serve suites
+ * of their hash; data flows both ways after every resumption; no altered byte of an abbreviated
+ * handshake completes it. Time is injected into the ticket keys and the cache so expiry is tested
+ * without waiting. (The client identity kept across resumption is checked over sockets,
+ * tests/integration/test_standalone.py.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
