@@ -28,7 +28,7 @@ TEST_LIBS += $(LIB_CP)
 # ---- fuzzing: the ClientHello parser/negotiation and the handshake reassembler (libFuzzer) ----
 # Own object tree under $(O)/fuzz-hs/ (clang + sanitizers), independent of tests/fuzz/build.mk.
 FUZZ_HS_CC      ?= clang
-FUZZ_HS_SECONDS ?= 8
+FUZZ_HS_SECONDS ?= 6
 FUZZ_HS_TARGETS := client_hello hs_reassembly cke ccert ccv
 FUZZ_HS_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_HS_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(filter-out -Werror,$(WARN)) \
