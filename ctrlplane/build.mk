@@ -25,7 +25,8 @@ LIBS      += $(LIB_CP)
 PROGS     += $(CP_BIN)
 TEST_LIBS += $(LIB_CP)
 
-# ---- fuzzing: the ClientHello parser/negotiation and the handshake reassembler (libFuzzer) ----
+# ---- fuzzing (libFuzzer): the ClientHello parser/negotiation, the handshake reassembler, and the
+# client's ClientKeyExchange, Certificate and CertificateVerify parsing ----
 # Own object tree under $(O)/fuzz-hs/ (clang + sanitizers), independent of tests/fuzz/build.mk.
 FUZZ_HS_CC      ?= clang
 FUZZ_HS_SECONDS ?= 6
