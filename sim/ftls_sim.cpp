@@ -177,8 +177,11 @@ public:
 			work = true;
 		}
 		if (prod != cons) {
-			const ftls_sim_mbox_entry &e = hdr->mbox[cons % FTLS_SIM_MBOX_ENTRIES];
+			ftls_sim_mbox_entry &e = hdr->mbox[cons % FTLS_SIM_MBOX_ENTRIES];
 			tick(true, true, e.addr, e.data);
+			// Key window writes pass through here: leave no key bytes behind in shared memory.
+			__atomic_store_n(&e.data, 0u, __ATOMIC_RELAXED);
+			__atomic_store_n(&e.addr, 0u, __ATOMIC_RELAXED);
 			__atomic_store_n(&hdr->wr_cons, cons + 1, __ATOMIC_RELEASE);
 			return true;
 		}

@@ -8,7 +8,8 @@
  * Mailbox protocol (one client process, the simulator the only consumer):
  *  - Register writes are posted into a ring of FTLS_SIM_MBOX_ENTRIES {addr, data} entries. The
  *    client writes the entry, then publishes it by storing wr_prod + 1 (release); the simulator
- *    applies at most one entry per clock, in order, and advances wr_cons (release).
+ *    applies at most one entry per clock, in order, zeroes it (key window writes leave no key
+ *    bytes behind) and advances wr_cons (release).
  *  - A register read: the client stores rd_addr, then rd_req = rd_req + 1 (release) and waits
  *    until rd_resp equals rd_req (acquire), then reads rd_data. The simulator serves a read only
  *    when the write ring is empty, so a read returns after every earlier write has been applied.

@@ -11,7 +11,9 @@
 //  - Key expansion: iterative, one round key per clock (10 or 13 clocks), and cached: a job whose
 //    key and alg equal the previous job's skips it together with H = E_K(0). Round keys are held
 //    in rk_q for the whole job; the pipeline is empty between jobs (a job issues exactly the
-//    blocks it consumes), so changing rk_q between jobs is safe.
+//    blocks it consumes), so changing rk_q between jobs is safe. The cache outlives the job: a
+//    key slot's zeroize does not reach it (the engine contract has no flush); the next job with
+//    another key overwrites it, and reset clears its valid bit.
 //  - Blocks issued into the pipeline, in order: E_K(0) (only after a key change) -> h_q;
 //    E_K(J0) -> ej0_q, J0 = nonce || 1; then E_K(nonce || inc32(2 + i)) for each payload block,
 //    into a 32-entry keystream FIFO. Issue is credit-limited (ks_credit_q counts blocks issued
