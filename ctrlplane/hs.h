@@ -12,7 +12,10 @@
  * are per version and per handshake shape (full, HelloRetryRequest, TLS 1.2 ECDHE), so client
  * auth and resumption add rows, not a new runner. In TLS 1.2 the engine seals its own
  * ChangeCipherSpec/Finished and opens the client's; the key installs it hands out start at
- * sequence number 1 in both directions.
+ * sequence number 1 in both directions. After a TLS 1.2 handshake the record owner hands up
+ * (cp_hs_input_inner) what is not application data: a renegotiating ClientHello is answered with
+ * a no_renegotiation warning (a SEND_PROTECTED event) and the connection stays up; alerts close.
+ * After a TLS 1.3 handshake the NewSessionTickets come as SEND_PROTECTED events right after DONE.
  */
 #ifndef CP_HS_H
 #define CP_HS_H

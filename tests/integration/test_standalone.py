@@ -430,6 +430,11 @@ for label, args in (("TLS 1.2 session id", ["-tls1_2", "-no_ticket"]), ("TLS 1.2
         rc3, out3, err3 = sclient_sess(P_HTTP, args, sess, "-sess_in")
         check("s_client TLS 1.3 PSK: the same ticket again is a full handshake (single use)",
               rc3 == 0 and b"New, TLSv1.3" in out3, out3[-300:])
+for vers in ("TLS1.2", "TLS1.3"):
+    rc, out, err = run(["gnutls-cli", "--x509cafile", bundle, "-p", str(P_HTTP), "--priority",
+                        f"NORMAL:-VERS-ALL:+VERS-{vers}", "-r", "localhost"], inp=b"")
+    check(f"gnutls-cli -r {vers}: the second connection resumes", b"This is a resumed session" in out,
+          out[-300:] + err[-200:])
 # Python's ssl: a session from one connection resumes the next (TLS 1.2 ticket).
 try:
     pc = ssl.create_default_context(cafile=bundle)
