@@ -3,12 +3,15 @@
 """Real clients against ftls-ctrlplane --standalone over 127.0.0.1.
 
 Generates its own keys and certificates with the openssl CLI (RSA-2048, ECDSA P-256 and P-384,
-Ed25519) into WORKDIR, writes a config with an echo listener, an HTTP listener (SNI sets, ALPN)
-and a strict-SNI listener with a short handshake timeout, each on a free port, starts the server
-and runs openssl s_client, gnutls-cli, curl and Python's ssl against it: every one completes a
-handshake and moves data both ways. Then bad input, a stalled handshake and many concurrent
-connections, and a clean stop (SIGTERM -> exit 0; under ASan that also means no leaks). Closes
-with "standalone: N passed, N failed".
+Ed25519; a client CA with RSA and ECDSA client certificates) into WORKDIR, writes a config with an
+echo listener, an HTTP listener (SNI sets, ALPN), a strict-SNI TLS 1.3-only listener with a short
+handshake timeout, and two mTLS listeners (client auth required / optional), each on a free port,
+starts the server and runs openssl s_client, gnutls-cli, curl and Python's ssl against it in
+TLS 1.3 and 1.2 (every 1.2 suite, EMS, renegotiation refused), with resumption (session ids,
+tickets, 1.3 PSK) and client certificates: every one completes a handshake and moves data both
+ways. Then bad input, a stalled handshake and many concurrent connections, and a clean stop
+(SIGTERM -> exit 0; under ASan that also means no leaks). Closes with "standalone: N passed, N
+failed".
 
 usage: test_standalone.py FTLS_CTRLPLANE WORKDIR
 """
