@@ -349,16 +349,20 @@ static bool version_enabled(const struct cp_hs *hs, uint16_t v)
 }
 
 /*
- * supported_versions decides when present (RFC 8446 §4.2.1): the listener's most preferred version
- * the client lists. Without it the client speaks TLS 1.2 or older, by legacy_version; SSL 3.0,
- * TLS 1.0 and 1.1 are never spoken.
+ * supported_versions decides when present (RFC 8446 §4.2.1): the highest version both sides
+ * enable (a 1.3 client told 1.2 by a 1.3 server would see the downgrade sentinel and leave).
+ * Without it the client speaks TLS 1.2 or older, by legacy_version; SSL 3.0, TLS 1.0 and 1.1 are
+ * never spoken.
  */
 static enum ftls_err choose_version(struct cp_hs *hs, const struct cp_ch *ch)
 {
+	static const uint16_t highest_first[] = { FTLS_V_TLS13, FTLS_V_TLS12 };
+
 	if (ch->has_versions) {
-		for (unsigned i = 0; i < hs->l->nb_versions; i++)
-			if (list_has(ch->versions, hs->l->versions[i])) {
-				hs->version = hs->l->versions[i];
+		for (unsigned i = 0; i < sizeof(highest_first) / sizeof(highest_first[0]); i++)
+			if (version_enabled(hs, highest_first[i]) &&
+			    list_has(ch->versions, highest_first[i])) {
+				hs->version = highest_first[i];
 				return FTLS_OK;
 			}
 		return FTLS_ERR_PROTOCOL_VERSION;

@@ -225,6 +225,11 @@ static void test_downgrade_sentinel(void **state)
 	assert_int_equal(start(&c, c13, &l), 0);   /* both enabled: 1.3 wins */
 	assert_int_equal(cp_hs_version(c.hs), FTLS_V_TLS13);
 	th_conn_free(&c);
+	l.versions[0] = FTLS_V_TLS12;   /* listed first: still the highest common version */
+	l.versions[1] = FTLS_V_TLS13;
+	assert_int_equal(start(&c, c13, &l), 0);
+	assert_int_equal(cp_hs_version(c.hs), FTLS_V_TLS13);
+	th_conn_free(&c);
 
 	listener12(&l, false);
 	assert_int_equal(start(&c, c13, &l), 0);   /* a 1.3 client accepts our 1.2 */
