@@ -479,9 +479,11 @@ static bool seq_acceptable(const struct dp_tcp_conn *c, uint32_t seq, uint32_t l
 {
 	const uint32_t wnd = dp_tcp_rcv_window(c);
 
+	/* An empty segment exactly at the right edge is taken (as Linux does): a peer that filled
+	 * our window sends its ACKs from there. */
 	if (len == 0)
 		return wnd == 0 ? seq == c->rcv_nxt
-				: SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd);
+				: SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LEQ(seq, c->rcv_nxt + wnd);
 	if (wnd == 0)
 		return false;
 	return (SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd)) ||
@@ -562,12 +564,15 @@ static void sync_input(struct dp_tcp_conn *c, struct dp_seg *s)
 				return;
 			c->ack_now = true;
 			/* RFC 9293 §3.10.7.4: with a closed window no segment is acceptable, "but special
-			 * allowance should be made to accept valid ACKs". A peer whose segment we trimmed
-			 * to a small window sends ACKs beyond rcv_nxt; ignoring them would stall our own
-			 * sending until its retransmission timer fires. */
-			if ((s->flags & (TH_ACK | TH_SYN)) == TH_ACK && dp_tcp_rcv_window(c) == 0 &&
-			    SEQ_GEQ(s->seq, c->rcv_nxt) && c->state != DP_TCP_SYN_RECEIVED &&
-			    c->state != DP_TCP_TIME_WAIT) {
+			 * allowance should be made to accept valid ACKs". More generally a peer whose data
+			 * we trimmed or that sent up to our window's edge sends ACKs we would otherwise
+			 * ignore, stalling our own sending until its retransmission timer fires. The ACK
+			 * field is still validated (ack_input refuses anything beyond snd_max), and only
+			 * segments within one buffer of the window qualify (RFC 5961 §5 spirit). */
+			const uint32_t near = st->conf.rcvbuf;
+			if ((s->flags & (TH_ACK | TH_SYN)) == TH_ACK &&
+			    SEQ_GEQ(s->seq + seg_len, c->rcv_nxt - near) && SEQ_LEQ(s->seq, c->rcv_nxt + near) &&
+			    c->state != DP_TCP_SYN_RECEIVED && c->state != DP_TCP_TIME_WAIT) {
 				s->len = 0;
 				s->flags &= (uint8_t)~TH_FIN;
 				(void)ack_input(c, s);

@@ -241,7 +241,7 @@ PIDS+=("$RELAY")
 for _ in $(seq 50); do [ -f "$TMP/relay.ready" ] && break; sleep 0.1; done
 N3="ip netns exec $NS3"
 run fault_ping $N3 $PY ping 10.99.1.1 --count 5 --min 3
-run fault_echo_parallel $N3 $PY parallel-echo 10.99.1.1 7 16 1000000 --seed 11 --timeout 150
+run fault_echo_parallel $N3 $PY parallel-echo 10.99.1.1 7 8 1000000 --seed 11 --timeout 150
 run fault_echo_one $N3 $PY echo 10.99.1.1 7 4000000 --seed 12 --timeout 150
 want=$($PY httpsha 4000000)
 got=$($N3 timeout 150 curl -sS http://10.99.1.1/4000000 | sha256sum | cut -d' ' -f1)
