@@ -143,16 +143,22 @@ module ftls_crypto_top
 
   // ---------------------------------------------------------------------------------------------
   // Register reads.
-  logic [11:0] qoff;
+  logic [11:0] qoff, qidx;
   logic [QW-1:0] rq;
   logic rq_ok;
   logic [5:0] rreg;
   always_comb begin
     qoff = reg_addr_i - 12'(QueueBase);
-    rq = QW'(qoff / 12'(QueueStride));
-    rq_ok = reg_addr_i >= 12'(QueueBase) && (qoff / 12'(QueueStride)) < 12'(NQ);
+    qidx = qoff / 12'(QueueStride);
+    rq = qidx[QW-1:0];
+    rq_ok = reg_addr_i >= 12'(QueueBase) && qidx < 12'(NQ);
     rreg = 6'(qoff % 12'(QueueStride));
   end
+
+  // Key slot indices: the low bits of the command's and the descriptor's slot fields (both
+  // are range-checked against NSlots before use).
+  logic [SW-1:0] cmd_slot, desc_slot;
+  assign cmd_slot = reg_wdata_i[SW-1:0];
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -238,6 +244,7 @@ module ftls_crypto_top
     d_iv = be_field(desc_q, DescIvOff, DescIvSize);
     d_aad = 104'(be_field(desc_q, DescAadOff, DescAadSize) >> 24);
   end
+  assign desc_slot = d_slot[SW-1:0];
 
   // ---------------------------------------------------------------------------------------------
   // DMA reader: requests [rd_addr_q, +rd_left_q) in chunks of up to 16 bytes.
@@ -356,7 +363,7 @@ module ftls_crypto_top
 
   // ---------------------------------------------------------------------------------------------
   // Queue selection: the next enabled queue, round-robin from rr_q, with a descriptor pending and
-  // room in its completion ring.
+  // room in its completion ring. NQ is a power of two, so queue indices wrap by themselves.
   logic          pick_ok;
   logic [QW-1:0] pick_q;
   always_comb begin
@@ -364,7 +371,7 @@ module ftls_crypto_top
     pick_q = '0;
     for (int unsigned i = 0; i < NQ; i++) begin
       logic [QW-1:0] q;
-      q = QW'((32'(rr_q) + i) % NQ);
+      q = rr_q + i[QW-1:0];
       if (!pick_ok && q_en_q[q] && sq_head_q[q] != sq_tail_q[q] &&
           17'(cq_tail_q[q] - cq_head_q[q]) < (17'd1 << cq_size_q[q])) begin
         pick_ok = 1'b1;
@@ -489,17 +496,18 @@ module ftls_crypto_top
             RegKeyCmd: begin
               if (reg_wdata_i[KeyCmdSlotLsb +: KeyCmdSlotWidth] < 16'(NSlots)) begin
                 if (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad) begin
-                  slot_valid_q[SW'(reg_wdata_i[15:0])] <= 1'b1;
-                  slots_q[SW'(reg_wdata_i[15:0])] <= '{
-                    tls13: win_alg_q[KeyWinAlgTls13Lsb],
-                    alg: win_alg_q[KeyWinAlgAlgLsb +: KeyWinAlgAlgWidth],
-                    key: 256'(le2be({128'h0, win_key_q}, 32) >> 128),
-                    iv: 96'(le2be({288'h0, win_iv_q}, 12) >> 288),
-                    mac: le2be(win_mac_q, 48)
+                  slot_valid_q[cmd_slot] <= 1'b1;
+                  // slot_t in field order: tls13, alg, key, iv, mac.
+                  slots_q[cmd_slot] <= {
+                    win_alg_q[KeyWinAlgTls13Lsb],
+                    win_alg_q[KeyWinAlgAlgLsb +: KeyWinAlgAlgWidth],
+                    256'(le2be({128'h0, win_key_q}, 32) >> 128),
+                    96'(le2be({288'h0, win_iv_q}, 12) >> 288),
+                    le2be(win_mac_q, 48)
                   };
                 end else if (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize) begin
-                  slot_valid_q[SW'(reg_wdata_i[15:0])] <= 1'b0;
-                  slots_q[SW'(reg_wdata_i[15:0])] <= '0;
+                  slot_valid_q[cmd_slot] <= 1'b0;
+                  slots_q[cmd_slot] <= '0;
                 end
               end
               // The window never keeps a key beyond a command.
@@ -554,7 +562,7 @@ module ftls_crypto_top
           if (ctrl_en_q && pick_ok) begin
             cur_q_q <= pick_q;
             epoch_q <= q_epoch_q[pick_q];
-            rr_q <= QW'((32'(pick_q) + 1) % NQ);
+            rr_q <= pick_q + 1'b1;
             rphase_q <= RdDesc;
             rd_addr_q <= sq_base_q[pick_q] +
                          {42'h0, sq_head_q[pick_q] & 16'((17'd1 << sq_size_q[pick_q]) - 17'd1), 6'h0};
@@ -575,8 +583,8 @@ module ftls_crypto_top
         end
         StDescChk: begin
           open_q <= (d_opcode == OpcodeOpen);
-          slot_q <= slots_q[SW'(d_slot)];
-          slot_valid_rd_q <= slot_valid_q[SW'(d_slot)];
+          slot_q <= slots_q[desc_slot];
+          slot_valid_rd_q <= slot_valid_q[desc_slot];
           if (dma_err_q) begin
             status_q <= StatusDmaErr;
             state_q <= StWaitWr;

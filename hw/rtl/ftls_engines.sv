@@ -41,23 +41,25 @@ module ftls_engines
 
   // The engines of this build, in a fixed order.
   localparam int unsigned NumEngines = 3;
-  localparam int unsigned EngGcm = 0;
-  localparam int unsigned EngChacha = 1;
-  localparam int unsigned EngCbc = 2;
+  localparam int unsigned ESW = $clog2(NumEngines + 1);
+  localparam logic [ESW-1:0] EngGcm = 0;
+  localparam logic [ESW-1:0] EngChacha = 1;
+  localparam logic [ESW-1:0] EngCbc = 2;
+  localparam logic [ESW-1:0] EngNone = 3;  // = NumEngines: no engine
 
-  // Engine index for an alg code; NumEngines when none serves it.
-  function automatic int unsigned engine_of(input logic [3:0] alg);
+  // Engine index for an alg code; EngNone when none serves it.
+  function automatic logic [ESW-1:0] engine_of(input logic [3:0] alg);
     unique case (alg)
       AlgAes128Gcm, AlgAes256Gcm: engine_of = EngGcm;
       AlgChaChaPoly: engine_of = EngChacha;
       AlgAes128CbcSha1, AlgAes256CbcSha1, AlgAes128CbcSha256, AlgAes256CbcSha256: engine_of = EngCbc;
-      default: engine_of = NumEngines;
+      default: engine_of = EngNone;
     endcase
   endfunction
 
   always_comb begin
     supported_algs_o = '0;
-    for (int a = 0; a < 16; a++) supported_algs_o[a] = (engine_of(4'(a)) != NumEngines);
+    for (int a = 0; a < 16; a++) supported_algs_o[a] = (engine_of(4'(a)) != EngNone);
   end
 
   logic [NumEngines-1:0]  e_job_valid, e_job_ready, e_in_valid, e_in_ready, e_out_valid;
@@ -67,16 +69,16 @@ module ftls_engines
   logic [127:0]           e_done_tag [NumEngines];
 
   // The engine that owns the current job; sel_valid_q from job acceptance to its done.
-  logic [$clog2(NumEngines + 1)-1:0] sel_q, job_sel;
+  logic [ESW-1:0] sel_q, job_sel;
   logic sel_valid_q;
   logic job_fire, done_fire;
 
-  assign job_sel = ($clog2(NumEngines + 1))'(engine_of(job_alg_i));
+  assign job_sel = engine_of(job_alg_i);
 
   always_comb begin
     e_job_valid = '0;
     job_ready_o = 1'b0;
-    if (!sel_valid_q && job_sel != ($clog2(NumEngines + 1))'(NumEngines)) begin
+    if (!sel_valid_q && job_sel != EngNone) begin
       e_job_valid[job_sel] = job_valid_i;
       job_ready_o = e_job_ready[job_sel];
     end
@@ -97,7 +99,7 @@ module ftls_engines
     done_tag_o = '0;
     if (sel_valid_q) begin
       for (int e = 0; e < NumEngines; e++) begin
-        if (sel_q == ($clog2(NumEngines + 1))'(e)) begin
+        if (sel_q == e[ESW-1:0]) begin
           e_in_valid[e] = in_valid_i;
           in_ready_o = e_in_ready[e];
           out_valid_o = e_out_valid[e];
