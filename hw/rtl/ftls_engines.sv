@@ -57,9 +57,8 @@ module ftls_engines
     endcase
   endfunction
 
-  always_comb begin
-    supported_algs_o = '0;
-    for (int a = 0; a < 16; a++) supported_algs_o[a] = (engine_of(4'(a)) != EngNone);
+  for (genvar a = 0; a < 16; a++) begin : g_supported
+    assign supported_algs_o[a] = (engine_of(4'(a)) != EngNone);
   end
 
   logic [NumEngines-1:0]  e_job_valid, e_job_ready, e_in_valid, e_in_ready, e_out_valid;
