@@ -196,7 +196,7 @@ static void test_async_bursts(void **state)
 			assert_int_equal(ftls_rec_open_prep(&rx, recs[i], rl, outs[i], sizeof(outs[i]),
 							    &ops[i]), FTLS_OK);
 			assert_int_equal(ftls_crypto_enqueue_burst(dev, 0, p + i, 1), 1);
-			assert_int_equal(ftls_crypto_dequeue_burst(dev, 0, done, 1), 1);
+			assert_ptr_equal(tb_wait(dev, 0), &ops[i]);
 			assert_int_equal(ftls_rec_open_done(&rx, &ops[i], &t, &n), FTLS_OK);
 			assert_int_equal(n, LEN);
 			assert_memory_equal(outs[i], pt_buf + i, LEN);
@@ -399,7 +399,7 @@ static void test_illustrated_tls12(void **state)
 				struct ftls_crypto_op *p = &op, *d = NULL;
 
 				assert_int_equal(ftls_crypto_enqueue_burst(tbs[b].dev, 0, &p, 1), 1);
-				assert_int_equal(ftls_crypto_dequeue_burst(tbs[b].dev, 0, &d, 1), 1);
+				assert_ptr_equal(d = tb_wait(tbs[b].dev, 0), &op);
 			}
 			assert_int_equal(ftls_rec_seal_done(&tx, &op, resealed, &rl), FTLS_OK);
 			assert_int_equal(rl, (size_t)el);
@@ -651,7 +651,7 @@ static size_t raw_seal(const struct ftls_suite *s, struct ftls_crypto_dev *dev, 
 	op.dst = rec + 5;
 	op.dst_cap = BIG - 5;
 	assert_int_equal(ftls_crypto_enqueue_burst(dev, 0, &p, 1), 1);
-	assert_int_equal(ftls_crypto_dequeue_burst(dev, 0, &d, 1), 1);
+	assert_ptr_equal(d = tb_wait(dev, 0), &op);
 	assert_int_equal(op.status, FTLS_OK);
 	assert_int_equal(op.dst_len, frag);
 	ftls_crypto_sess_del(dev, slot);
@@ -1109,7 +1109,7 @@ static void test_no_alloc_per_record(void **state)
 					assert_int_equal(ftls_rec_seal_prep(&tx, FTLS_CT_APPLICATION_DATA, pt_buf, 1500,
 									    r[0], sizeof(r[0]), &op), FTLS_OK);
 					assert_int_equal(ftls_crypto_enqueue_burst(tbs[a].dev, 0, &p, 1), 1);
-					assert_int_equal(ftls_crypto_dequeue_burst(tbs[a].dev, 0, &d, 1), 1);
+					assert_ptr_equal(d = tb_wait(tbs[a].dev, 0), &op);
 					assert_int_equal(ftls_rec_seal_done(&tx, &op, r[0], &rl), FTLS_OK);
 					assert_int_equal(ftls_rec_seal(&tx, FTLS_CT_HANDSHAKE, pt_buf, 200, r[1],
 								       sizeof(r[1]), &n), FTLS_OK);

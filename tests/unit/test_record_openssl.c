@@ -390,7 +390,24 @@ static void test_openssl_peer_every_suite(void **state)
 			runs++;
 		}
 	}
-	assert_int_equal(runs, (int)ftls_nb_suites * nb_tbs);
+	/*
+	 * Every pair of backends that both take a suite ran it; a backend may refuse a suite
+	 * (the card has no HMAC-SHA-384), the cpu backend refuses none.
+	 */
+	{
+		int expect = 0, all_cpu = 1;
+
+		for (size_t si = 0; si < ftls_nb_suites; si++)
+			for (int a = 0; a < nb_tbs; a++)
+				expect += tb_can(a, &ftls_suites[si]) &&
+					tb_can((a + 1) % nb_tbs, &ftls_suites[si]);
+		for (int a = 0; a < nb_tbs; a++)
+			all_cpu &= strcmp(tbs[a].name, "cpu") == 0;
+		assert_int_equal(runs, expect);
+		assert_true(expect > 0);
+		if (all_cpu)
+			assert_int_equal(runs, (int)ftls_nb_suites * nb_tbs);
+	}
 }
 
 int main(void)

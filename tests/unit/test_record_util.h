@@ -8,9 +8,11 @@
 #ifndef FTLS_TEST_RECORD_UTIL_H
 #define FTLS_TEST_RECORD_UTIL_H
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/crypto.h"
 #include "common/record.h"
@@ -29,6 +31,27 @@ struct tb {
 
 static struct tb tbs[TB_MAX];
 static int nb_tbs;
+
+/*
+ * Waits for the next completed op on a queue pair. Completion is asynchronous (a card answers
+ * some clocks later), so tests poll dequeue as the dataplane does; NULL after 30 s.
+ */
+TB_FN struct ftls_crypto_op *tb_wait(struct ftls_crypto_dev *dev, uint16_t qp)
+{
+	struct ftls_crypto_op *done = NULL;
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int i = 0; i < 1024; i++)
+			if (ftls_crypto_dequeue_burst(dev, qp, &done, 1) == 1)
+				return done;
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > 30)
+			return NULL;
+	}
+}
 
 /* Opens every backend named in FTLS_TEST_BACKENDS. 0 on success; prints what failed. */
 TB_FN int tb_open_all(void)

@@ -95,7 +95,7 @@ static enum ftls_err run_op(struct ftls_crypto_dev *dev, uint32_t slot, uint8_t 
 	op.dst = dst;
 	op.dst_cap = MAXB;
 	assert_int_equal(ftls_crypto_enqueue_burst(dev, 0, &p, 1), 1);
-	assert_int_equal(ftls_crypto_dequeue_burst(dev, 0, &d, 1), 1);
+	d = tb_wait(dev, 0);
 	assert_ptr_equal(d, &op);
 	*out = op.dst_len;
 	return (enum ftls_err)op.status;
