@@ -35,11 +35,10 @@
 #include "ctrlplane/resume/sess_cache.h"
 #include "ctrlplane/resume/ticket.h"
 #include "tests/unit/test_record_util.h"
+#include "tests/unit/test_ossl_peer.h"
 
 #define V12 FTLS_VECTORS_DIR "/illustrated-tls12/"
 
-static EVP_PKEY *rsa_key, *ec_key;
-static X509 *rsa_cert, *ec_cert;
 
 enum { IO_MAX = 1 << 16, HS_MAX = 1 << 15 };
 static uint8_t io[IO_MAX];
@@ -48,53 +47,6 @@ static uint8_t io[IO_MAX];
 static uint8_t hs_log[HS_MAX];
 static size_t hs_len;
 static size_t hs_off[32], hs_n;
-
-static X509 *self_signed(EVP_PKEY *key, const char *cn)
-{
-	X509 *x = X509_new();
-	X509_NAME *name;
-
-	if (!x)
-		return NULL;
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, key);
-	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, name);
-	if (!X509_sign(x, key, EVP_sha256())) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	rsa_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	ec_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (!rsa_key || !ec_key)
-		return -1;
-	rsa_cert = self_signed(rsa_key, "rsa.ftls.test");
-	ec_cert = self_signed(ec_key, "ec.ftls.test");
-	if (!rsa_cert || !ec_cert)
-		return -1;
-	return tb_open_all();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tb_close_all();
-	X509_free(rsa_cert);
-	X509_free(ec_cert);
-	EVP_PKEY_free(rsa_key);
-	EVP_PKEY_free(ec_key);
-	return 0;
-}
 
 static void sha(int hash, const uint8_t *p, size_t n, uint8_t *out)
 {
@@ -599,5 +551,5 @@ int main(void)
 		cmocka_unit_test(test_libssl_session_id_resumption),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, peer_setup, peer_teardown);
 }
