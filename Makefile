@@ -32,6 +32,8 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
 	verilator iverilog yosys nextpnr-ice40 nextpnr-generic \
 	gnutls-bin curl wrk python3 python3-yaml iproute2 netcat-openbsd valgrind
 HUGEPAGES ?= 512
+# Parallel jobs for the build step of make test and make run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
@@ -112,7 +114,7 @@ check-unit-asan: unit-asan
 CHECKS := check-unit check-unit-asan $(CHECKS)
 
 test: deps-check
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all
 	$(Q)tests/run-checks.sh $(CHECKS)
 
 lint: $(LINTS)
