@@ -2,12 +2,14 @@
 /*
  * For tests that run OpenSSL's libssl as the peer: an RSA-2048 and an ECDSA P-256 key with
  * self-signed certificates made at start (peer_setup, which also opens the backends under test)
- * and freed at the end (peer_teardown). Header-only; include after test_record_util.h.
+ * and freed at the end (peer_teardown); a handshake driven over memory BIOs (handshake). Header-only; include after test_record_util.h.
  */
 #ifndef FTLS_TEST_OSSL_PEER_H
 #define FTLS_TEST_OSSL_PEER_H
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "tests/unit/test_record_util.h"
@@ -60,6 +62,42 @@ static int peer_teardown(void **state)
 	EVP_PKEY_free(rsa_key);
 	EVP_PKEY_free(ec_key);
 	return 0;
+}
+
+/* The libssl client and server talk through memory BIOs: drain one side's output into the other. */
+TB_FN size_t drain(SSL *from, uint8_t *buf, size_t cap)
+{
+	BIO *w = SSL_get_wbio(from);
+	size_t n = 0;
+	int k;
+
+	while (n < cap && (k = BIO_read(w, buf + n, (int)(cap - n))) > 0)
+		n += (size_t)k;
+	return n;
+}
+
+TB_FN void feed(SSL *to, const uint8_t *buf, size_t n)
+{
+	if (n)
+		assert_int_equal(BIO_write(SSL_get_rbio(to), buf, (int)n), (int)n);
+}
+
+TB_FN void handshake(SSL *c, SSL *s)
+{
+	static uint8_t io[1 << 18];
+
+	for (int i = 0; i < 50; i++) {
+		int rc = SSL_do_handshake(c), rs = SSL_do_handshake(s);
+		size_t n1 = drain(c, io, sizeof(io)), n2;
+
+		feed(s, io, n1);
+		n2 = drain(s, io, sizeof(io));
+		feed(c, io, n2);
+		if (rc == 1 && rs == 1 && n1 == 0 && n2 == 0)
+			return;
+	}
+	ERR_print_errors_fp(stderr);
+	fail_msg("handshake did not complete");
 }
 
 #endif

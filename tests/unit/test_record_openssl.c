@@ -149,39 +149,6 @@ static void derive_keys(const struct ftls_suite *s, SSL *cli, struct ftls_key_in
 		tb_ki(&ki[w], s, FTLS_DIR_RX, s->version == FTLS_V_TLS13 ? 0 : 1, key[w], iv[w], mk[w]);
 }
 
-static size_t drain(SSL *from, uint8_t *buf, size_t cap)
-{
-	BIO *w = SSL_get_wbio(from);
-	size_t n = 0;
-	int k;
-
-	while (n < cap && (k = BIO_read(w, buf + n, (int)(cap - n))) > 0)
-		n += (size_t)k;
-	return n;
-}
-
-static void feed(SSL *to, const uint8_t *buf, size_t n)
-{
-	if (n)
-		assert_int_equal(BIO_write(SSL_get_rbio(to), buf, (int)n), (int)n);
-}
-
-static void handshake(SSL *c, SSL *s)
-{
-	for (int i = 0; i < 50; i++) {
-		int rc = SSL_do_handshake(c), rs = SSL_do_handshake(s);
-		size_t n1 = drain(c, io, sizeof(io)), n2;
-
-		feed(s, io, n1);
-		n2 = drain(s, io, sizeof(io));
-		feed(c, io, n2);
-		if (rc == 1 && rs == 1 && n1 == 0 && n2 == 0)
-			return;
-	}
-	ERR_print_errors_fp(stderr);
-	fail_msg("handshake did not complete");
-}
-
 static SSL_CTX *make_ctx(const struct ftls_suite *s, int server)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
