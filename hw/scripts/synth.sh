@@ -1,85 +1,106 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# make synth: synthesises the crypto core's AES-GCM datapath with yosys and writes hw/SYNTH.md:
-#  - synth_xilinx (7-series LUT6) cell counts for aes_gcm_engine, the AES round stage and the
-#    GHASH loop;
-#  - logic depth in LUT6 levels (generic synth, abc -lut 6, ltp -noff: register to register);
-#  - nextpnr-ice40 (HX8K) placement and timing for the blocks that fit, the Fmax that bench-hw
-#    uses to turn bits per clock into Gbps.
-# Not part of make test (the engine's synth_xilinx run takes tens of minutes on two cores).
+# make synth: synthesises the crypto core with yosys and nextpnr and writes hw/SYNTH.md:
+#  - proof that the whole core keeps its engines: the per-module cell report of ftls_crypto_top
+#    before flattening (every engine instantiated and non-empty);
+#  - synth_xilinx (7-series) cell counts and logic depth (hw/scripts/netdepth.py on the mapped
+#    netlist) for the whole core, each engine and each stage (AES round, GHASH, ChaCha20, Poly1305,
+#    SHA-256, SHA-1, the CBC engine's AES), with each block's critical path named;
+#  - nextpnr-ice40 (HX8K) Fmax for the stages that fit, behind a pin wrapper (hw/scripts/pinwrap.py);
+#    the slowest of the stages the engines use is the Fmax bench-hw reads from SYNTH.md.
+# Sources: every tracked hw/rtl/*.sv, hw/gen/ftls_regs_pkg.sv and hw/syn/*.sv of the working tree,
+# or of commit $SYNTH_REV when set; copied for yosys 0.23 by hw/scripts/yosys_prep.py. Runs
+# $SYNTH_JOBS (default 2) tools at once under nice. Not part of make test.
 # Usage: synth.sh OUTDIR (work files; the report goes to hw/SYNTH.md).
 set -u
 out=${1:-build/synth}
+par=${SYNTH_JOBS:-2}
 mkdir -p "$out"
-prep() { python3 hw/scripts/yosys_prep.py "$out/src" hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv "$@" | tr '\n' ' '; }
-src_eng=$(prep hw/rtl/aes_gcm_engine.sv)
-src_round=$(prep hw/syn/aes_round_stage.sv)
-src_ghash=$(prep hw/syn/ghash_stage.sv)
+t0=$(date +%s)
 
-xilinx() { # top files...  (env CHPARAM: "-chparam NAME VALUE" for the top)
-  local top=$1; shift
-  timeout 3600 yosys -q -l "$out/$top.xilinx.log" -p "read_verilog -sv $*; hierarchy -top $top ${CHPARAM:-}; synth_xilinx -flatten -top $top; tee -o $out/$top.xilinx.stat stat" >/dev/null 2>&1 || echo "synth_xilinx $top failed" >&2
-}
-depth() { # top files...: LUT6 levels between registers
-  local top=$1; shift
-  timeout 3600 yosys -q -p "read_verilog -sv $*; synth -flatten -top $top; abc -lut 6; opt_clean; tee -o $out/$top.depth ltp -noff" >/dev/null 2>&1
-  sed -n 's/.*length=\([0-9]*\).*/\1/p' "$out/$top.depth" | head -n 1
-}
-ice40() { # top files...: writes $out/$top.ice40.stat and the nextpnr log
-  local top=$1; shift
-  timeout 3600 yosys -q -p "read_verilog -sv $*; synth_ice40 -top $top -json $out/$top.json; tee -o $out/$top.ice40.stat stat" >/dev/null 2>&1
-  timeout 1800 nextpnr-ice40 --hx8k --package ct256 --json "$out/$top.json" --freq 100 --timing-allow-fail \
-    >"$out/$top.nextpnr.log" 2>&1
-}
-count() { # stat file, cell regex: sum of the last stat block's matching cells
-  awk -v re="$2" '/Number of cells/ {s=0} $1 ~ re {s += $2} END {print s+0}' "$1"
-}
+# --- sources ------------------------------------------------------------------------------------
+if [ -n "${SYNTH_REV:-}" ]; then
+  rev=$(git rev-parse --short "$SYNTH_REV") || exit 1
+  rm -rf "$out/tree" && mkdir -p "$out/tree"
+  git archive "$SYNTH_REV" hw/rtl hw/gen hw/syn | tar -x -C "$out/tree" || exit 1
+  files=$(cd "$out/tree" && ls hw/gen/ftls_regs_pkg.sv hw/rtl/*.sv hw/syn/*.sv | sed "s|^|$out/tree/|")
+  what="commit $rev"
+else
+  files=$(git ls-files hw/gen/ftls_regs_pkg.sv 'hw/rtl/*.sv' 'hw/syn/*.sv')
+  what="working tree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- $files || echo ' with local changes')"
+fi
+rm -rf "$out/src"
+python3 hw/scripts/yosys_prep.py "$out/src" $files >/dev/null || exit 1
+srcs=$(ls "$out"/src/*.sv | tr '\n' ' ')
+rm -f "$out"/*.stat "$out"/*.depth "$out"/*.nextpnr.log "$out"/*.failed
 
-xilinx aes_gcm_engine $src_eng
-xilinx aes_round_stage $src_round
-xilinx ghash_stage $src_ghash
-d_eng=$(depth aes_gcm_engine $src_eng)
-d_round=$(depth aes_round_stage $src_round)
-d_ghash=$(depth ghash_stage $src_ghash)
-ice40 aes_round_stage $src_round
-ice40 ghash_stage $src_ghash
+# --- jobs ---------------------------------------------------------------------------------------
+chp() { local p s=""; for p in "$@"; do s="$s -chparam ${p%%=*} ${p#*=}"; done; echo "$s"; }
 
-fmax_round=$(sed -n 's/.*Max frequency for clock.*: \([0-9.]*\) MHz.*/\1/p' "$out/aes_round_stage.nextpnr.log" | tail -n 1)
-ghash_fit=$(grep -q "Max frequency" "$out/ghash_stage.nextpnr.log" && sed -n 's/.*Max frequency for clock.*: \([0-9.]*\) MHz.*/\1 MHz/p' "$out/ghash_stage.nextpnr.log" | tail -n 1 || echo "does not fit ($(grep -o 'ICESTORM_LC: *[0-9]*/ *[0-9]*' "$out/ghash_stage.nextpnr.log" | head -n 1))")
-
-row() { # name stat depth
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(count "$2" '^LUT[1-6]$')" "$(count "$2" '^FD')" \
-    "$(count "$2" '^MUXF[78]$')" "$(count "$2" '^(RAM|RAMB)')" "$(count "$2" '^CARRY')" "$3"
+xil() { # name top [PARAM=VALUE...]: 7-series cells ($name.xilinx.stat) and depth ($name.depth)
+  local name=$1 top=$2; shift 2
+  if ! timeout 2400 nice -n 10 yosys -q -l "$out/$name.xilinx.log" -p "read_verilog -sv $srcs; \
+      hierarchy -top $top$(chp "$@"); synth_xilinx -flatten -top $top; \
+      tee -q -o $out/$name.xilinx.stat stat; write_json $out/$name.xilinx.json" >/dev/null 2>&1; then
+    echo "synth_xilinx $name failed: $out/$name.xilinx.log" | tee "$out/$name.failed" >&2
+    rm -f "$out/$name.xilinx.stat"; return 1
+  fi
+  python3 hw/scripts/netdepth.py "$out/$name.xilinx.json" - >"$out/$name.depth"
+  rm -f "$out/$name.xilinx.json"
 }
 
-{
-  echo "# Synthesis of the crypto core (generated by \`make synth\`)"
-  echo
-  echo "Command: \`make synth\` (hw/scripts/synth.sh; yosys $(yosys -V | awk '{print $2}'), nextpnr-ice40). Generated $(date -u +%Y-%m-%d)."
-  echo
-  echo "## Xilinx 7-series (synth_xilinx -flatten): cells and logic depth"
-  echo
-  echo "Depth is the longest register-to-register path in LUT6 levels (yosys generic synthesis, abc -lut 6, ltp -noff)."
-  echo
-  echo "| block | LUTs | FFs | MUXF7/8 | LUTRAM/BRAM | CARRY4 | depth (LUT6) |"
-  echo "|---|---|---|---|---|---|---|"
-  row aes_gcm_engine "$out/aes_gcm_engine.xilinx.stat" "$d_eng"
-  row "aes_round_stage (one pipeline stage)" "$out/aes_round_stage.xilinx.stat" "$d_round"
-  row "ghash_stage (GHASH loop, Karatsuba)" "$out/ghash_stage.xilinx.stat" "$d_ghash"
-  echo
-  echo "## iCE40 HX8K (synth_ice40, nextpnr-ice40 --hx8k): blocks that fit"
-  echo
-  echo "| block | LUT4 | DFF | BRAM | Fmax |"
-  echo "|---|---|---|---|---|"
-  echo "| aes_round_stage | $(count "$out/aes_round_stage.ice40.stat" '^SB_LUT4$') | $(count "$out/aes_round_stage.ice40.stat" '^SB_DFF') | $(count "$out/aes_round_stage.ice40.stat" '^SB_RAM') | ${fmax_round:-n/a} MHz |"
-  echo "| ghash_stage | $(count "$out/ghash_stage.ice40.stat" '^SB_LUT4$') | $(count "$out/ghash_stage.ice40.stat" '^SB_DFF') | $(count "$out/ghash_stage.ice40.stat" '^SB_RAM') | $ghash_fit |"
-  echo
-  echo "Fmax used by bench-hw: ${fmax_round:-0} MHz (the AES round stage on iCE40 HX8K; the GHASH loop is the"
-  echo "longer path on a device where it fits: see its depth above)."
-  echo
-  echo "Notes: the S-boxes map to block RAM on iCE40 (16 per round) and to LUT6/MUXF7/MUXF8 trees on 7-series."
-  echo "The whole core (ftls_crypto_top with the three engines) is not in this table: yosys 0.23 reads it but"
-  echo "its netlist (about 4.7k LUTs) has the engines pruned away, which the Verilator runs show is not the"
-  echo "design's behaviour, so that count would mislead. The AES-GCM engine above is the bulk of the core."
-} > hw/SYNTH.md
+ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nextpnr timing
+  local name=$1 top=$2; shift 2
+  python3 hw/scripts/pinwrap.py "$out/src/$top.sv" "$top" "${name}_pins" "$out/$name.pins.sv" "$@" \
+    || return 1
+  if ! timeout 1800 nice -n 10 yosys -q -l "$out/$name.ice40.log" -p "read_verilog -sv $srcs \
+      $out/$name.pins.sv; synth_ice40 -top ${name}_pins -json $out/$name.ice40.json; \
+      tee -q -o $out/$name.ice40.stat stat" >/dev/null 2>&1; then
+    echo "synth_ice40 $name failed: $out/$name.ice40.log" >&2; return 1
+  fi
+  timeout 1800 nice -n 10 nextpnr-ice40 --hx8k --package ct256 --json "$out/$name.ice40.json" \
+    --freq 100 --timing-allow-fail --seed 1 >"$out/$name.nextpnr.log" 2>&1
+  rm -f "$out/$name.ice40.json"
+}
+
+hier() { # the whole core's per-module report before flattening
+  timeout 1200 nice -n 10 yosys -q -p "read_verilog -sv $srcs; hierarchy -top ftls_crypto_top; \
+    proc; opt_clean; tee -q -o $out/core.hier.stat stat" >/dev/null 2>&1 \
+    || echo "hierarchy report failed" >&2
+}
+
+run() { # at most $par jobs at once
+  while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
+  "$@" &
+}
+
+# Longest first. Parameters: the engines' defaults (the build); the stage rows say which.
+run xil core ftls_crypto_top
+run xil gcm aes_gcm_engine
+run xil cbc cbc_hmac_engine
+run xil chacha chacha_poly_engine
+run hier
+run ice aes_round aes_round_stage
+run ice chacha_dr2 chacha_core DrPerClk=2
+run ice sha256_r2 sha256_core RoundsPerClk=2
+run ice sha1_r2 sha1_core RoundsPerClk=2
+run ice ghash ghash_stage
+run ice aes_iter aes_iter_core
+run xil aes_round aes_round_stage
+run xil ghash ghash_stage
+run xil chacha_dr1 chacha_core DrPerClk=1
+run xil chacha_dr2 chacha_core DrPerClk=2
+run xil poly1305 poly1305_core
+run xil sha256_r1 sha256_core RoundsPerClk=1
+run xil sha256_r2 sha256_core RoundsPerClk=2
+run xil sha1_r1 sha1_core RoundsPerClk=1
+run xil sha1_r2 sha1_core RoundsPerClk=2
+run xil aes_iter aes_iter_core
+run ice poly1305 poly1305_core
+wait
+t1=$(date +%s)
+
+# --- report -------------------------------------------------------------------------------------
+python3 hw/scripts/synth_report.py "$out" "$what" "$(yosys -V | awk '{print $2}')" \
+  "$(( (t1 - t0 + 59) / 60 ))" >hw/SYNTH.md || exit 1
 cat hw/SYNTH.md
