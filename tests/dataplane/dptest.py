@@ -7,12 +7,16 @@ injector (loss, reordering, duplication, corruption, delay) that bridges two int
 subcommand exits 0 on success and prints one line saying what it measured. Everything runs inside
 the test's own network namespaces; nothing is sent anywhere else."""
 import argparse
+import collections
+import errno
 import hashlib
 import os
 import random
 import select
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -223,6 +227,122 @@ def cmd_parallel_echo(a):
     print("parallel echo: %d connections x %d bytes intact in %.2fs" % (a.n, a.size, time.time() - t0))
 
 
+def echo_tracked(addr, port, size, seed, timeout, st):
+    """One echo connection like cmd_echo, progress kept in st (lport, sent, got, done, err)."""
+    s = connect(addr, port, timeout)
+    st["lport"] = s.getsockname()[1]
+    rnd = random.Random(seed)
+    h_out = hashlib.sha256()
+    err = []
+
+    def writer():
+        try:
+            left = size
+            while left:
+                n = min(left, 65536)
+                chunk = rnd.randbytes(n)
+                h_out.update(chunk)
+                s.sendall(chunk)
+                st["sent"] += n
+                left -= n
+            s.shutdown(socket.SHUT_WR)
+        except Exception as e:  # noqa: BLE001 - reported below
+            err.append(e)
+
+    th = threading.Thread(target=writer, daemon=True)
+    th.start()
+    h_in = hashlib.sha256()
+    try:
+        while True:
+            d = s.recv(262144)
+            if not d:
+                break
+            h_in.update(d)
+            st["got"] += len(d)
+    except Exception as e:  # noqa: BLE001
+        err.append(e)
+    th.join()
+    s.close()
+    if err:
+        return "%r after %d bytes back" % (err[0], st["got"])
+    if st["got"] != size or h_in.digest() != h_out.digest():
+        return "%d of %d bytes back, sha256 %s" % (st["got"], size, "differs" if st["got"] == size else "n/a")
+    return None
+
+
+def cmd_fault_conns(a):
+    """n echo connections of size bytes, k at a time, each timed. A connection still open after
+    --stall seconds is reported the moment it happens (local port, bytes each way), and the
+    appliance (--dump-pid) gets SIGUSR1 so its connection dump shows the stuck state. A connection
+    that takes longer than --bound seconds in all is a stall and fails the run; the run fails too
+    if any connection fails or is not intact. Prints the duration distribution."""
+    todo = list(range(a.n))
+    lock = threading.Lock()
+    res = {}
+    live = {}
+    errors = []
+
+    def worker():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i = todo.pop(0)
+                st = {"lport": 0, "sent": 0, "got": 0, "t0": time.monotonic(), "flagged": False}
+                live[i] = st
+            try:
+                e = echo_tracked(a.addr, a.port, a.size, a.seed + i, a.timeout, st)
+            except Exception as ex:  # noqa: BLE001
+                e = repr(ex)
+            dt = time.monotonic() - st["t0"]
+            with lock:
+                del live[i]
+                res[i] = (dt, st["lport"])
+                if e:
+                    errors.append("conn %d (port %d): %s" % (i, st["lport"], e))
+
+    ths = [threading.Thread(target=worker, daemon=True) for _ in range(a.k)]
+    t0 = time.monotonic()
+    for t in ths:
+        t.start()
+    while any(t.is_alive() for t in ths):
+        time.sleep(0.1)
+        now = time.monotonic()
+        with lock:
+            for i, st in live.items():
+                if not st["flagged"] and now - st["t0"] > a.stall:
+                    st["flagged"] = True
+                    print("stuck: conn %d port %d open %.1fs, %d sent %d back (t=%.3f)"
+                          % (i, st["lport"], now - st["t0"], st["sent"], st["got"], time.monotonic()),
+                          flush=True)
+                    try:   # the kernel's side of it: retransmissions, RTO, SACK state
+                        ss = subprocess.run(["ss", "-tinoe", "sport = :%d" % st["lport"]], capture_output=True,
+                                            text=True, timeout=5).stdout
+                        print("  ss: " + " ".join(ss.split()[5:]), flush=True)
+                    except (OSError, subprocess.SubprocessError):
+                        pass
+                    for pid in a.dump_pid:
+                        try:
+                            os.kill(pid, signal.SIGUSR1)
+                        except OSError:
+                            pass
+    total = time.monotonic() - t0
+    d = sorted(v[0] for v in res.values())
+    stalls = sorted((v[0], k, v[1]) for k, v in res.items() if v[0] > a.bound)
+    for dt, i, port in stalls:
+        print("stall: conn %d port %d took %.2fs (bound %.1fs)" % (i, port, dt, a.bound))
+    for e in errors:
+        print("error: " + e)
+    q = (lambda f: d[min(len(d) - 1, int(f * len(d)))]) if d else (lambda f: 0.0)
+    summary = ("fault conns: %d x %d bytes each way, %d at a time, in %.1fs; per conn median %.2fs p99 %.2fs "
+               "max %.2fs; %d stalls over %.1fs, %d errors" % (a.n, a.size, a.k, total, q(0.5), q(0.99),
+                                                                d[-1] if d else 0, len(stalls), a.bound,
+                                                                len(errors)))
+    if stalls or errors or len(res) != a.n:
+        fail(summary)
+    print(summary)
+
+
 # ---------------------------------------------------------------- SYN flood
 
 def cmd_synflood(a):
@@ -334,47 +454,89 @@ def cmd_malformed(a):
 
 # ---------------------------------------------------------------- fault injector
 
+def frame_summary(frame):
+    """One line for the relay log: TCP 4-tuple (ports), flags, seq, ack, payload length, window."""
+    if frame[12:14] != b"\x08\x00" or len(frame) < 34:
+        return "type=%s len=%d" % (frame[12:14].hex(), len(frame))
+    ihl = (frame[14] & 0xF) * 4
+    if frame[23] != 6 or len(frame) < 14 + ihl + 20:
+        return "ip proto=%d len=%d" % (frame[23], len(frame))
+    t = 14 + ihl
+    sp, dp_, seq, ack, off, fl, win = struct.unpack("!HHIIBBH", frame[t:t + 16])
+    tot = struct.unpack("!H", frame[16:18])[0]
+    plen = tot - ihl - (off >> 4) * 4
+    names = "".join(c for c, b in zip("FSRPAU", range(6)) if fl & (1 << b))
+    return "%d>%d %s seq=%u ack=%u len=%d win=%d" % (sp, dp_, names, seq, ack, plen, win)
+
+
 def cmd_relay(a):
-    """Bridges if1 <-> if2 with loss, reordering, duplication, corruption and delay."""
+    """Bridges if1 <-> if2 with loss, reordering, duplication, corruption and delay. Seeded: the
+    same frames in the same order get the same faults. With --log, one line per frame and fault
+    (monotonic time, direction, action, TCP summary) for post-mortems of stalls."""
     rnd = random.Random(a.seed)
     socks = []
     for ifn in (a.if1, a.if2):
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
         s.bind((ifn, 0))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         s.setblocking(False)
         socks.append(s)
     peer = {socks[0]: socks[1], socks[1]: socks[0]}
+    name = {socks[0]: a.if1, socks[1]: a.if2}
     held = {socks[0]: None, socks[1]: None}
-    delayq = []  # (due, sock, frame)
-    stats = {"fwd": 0, "loss": 0, "dup": 0, "corrupt": 0, "reorder": 0}
+    delayq = collections.deque()  # (due, sock, frame): one constant delay keeps it sorted
+    stats = {"fwd": 0, "loss": 0, "dup": 0, "corrupt": 0, "reorder": 0, "senderr": 0}
+    log = open(a.log, "w", buffering=1 << 20) if a.log else None
     stop_at = time.time() + a.secs
-    pidfile = a.ready
-    if pidfile:
-        with open(pidfile, "w") as f:
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGUSR1, lambda *_: log and log.flush())
+    if a.ready:
+        with open(a.ready, "w") as f:
             f.write("ready\n")
+
+    def note(what, src, frame):
+        if log:
+            log.write("%.6f %s>%s %s %s\n" % (time.monotonic(), name[src], name[peer[src]], what,
+                                               frame_summary(frame)))
+
+    def send(sock, frame):
+        # A full socket buffer is waited out, never a silent extra loss.
+        for _ in range(200):
+            try:
+                sock.send(frame)
+                return
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.ENOBUFS, errno.EINTR):
+                    break
+                select.select([], [sock], [], 0.005)
+        stats["senderr"] += 1
+        note("senderr", peer[sock], frame)
 
     def out(sock, frame):
         if a.delay_ms > 0:
-            delayq.append((time.time() + a.delay_ms / 1000.0, sock, frame))
+            delayq.append((time.monotonic() + a.delay_ms / 1000.0, sock, frame))
         else:
-            try:
-                sock.send(frame)
-            except OSError:
-                pass
+            send(sock, frame)
 
-    while time.time() < stop_at:
+    def release(s):
+        out(peer[s], held[s][0])
+        note("release", s, held[s][0])
+        held[s] = None
+
+    while time.time() < stop_at and not stopping:
         tmo = 0.05
+        now = time.monotonic()
         if delayq:
-            tmo = max(0.0, min(tmo, delayq[0][0] - time.time()))
-        r, _, _ = select.select(socks, [], [], tmo)
-        now = time.time()
-        while delayq and delayq[0][0] <= now:
-            _, sk, fr = delayq.pop(0)
-            try:
-                sk.send(fr)
-            except OSError:
-                pass
+            tmo = max(0.0, min(tmo, delayq[0][0] - now))
+        for s in socks:
+            if held[s] is not None:
+                tmo = max(0.0, min(tmo, held[s][1] - now))
+        try:
+            r, _, _ = select.select(socks, [], [], tmo)
+        except InterruptedError:
+            continue
         for s in r:
             for _ in range(64):
                 try:
@@ -388,6 +550,7 @@ def cmd_relay(a):
                 is_ip = frame[12:14] in (b"\x08\x00", b"\x86\xdd") and len(frame) > 60
                 if is_ip and rnd.random() < a.loss:
                     stats["loss"] += 1
+                    note("loss", s, frame)
                     continue
                 if is_ip and rnd.random() < a.corrupt:
                     f = bytearray(frame)
@@ -395,22 +558,31 @@ def cmd_relay(a):
                     f[i] ^= 1 << rnd.randrange(8)
                     frame = bytes(f)
                     stats["corrupt"] += 1
+                    note("corrupt", s, frame)
                 if is_ip and held[s] is None and rnd.random() < a.reorder:
-                    held[s] = frame
+                    # Held until the next frame in this direction has gone, or 5 ms at most.
+                    held[s] = (frame, time.monotonic() + 0.005)
                     stats["reorder"] += 1
+                    note("hold", s, frame)
                     continue
                 out(dst, frame)
                 stats["fwd"] += 1
+                note("fwd", s, frame)
                 if is_ip and rnd.random() < a.dup:
                     out(dst, frame)
                     stats["dup"] += 1
+                    note("dup", s, frame)
                 if held[s] is not None:
-                    out(dst, held[s])
-                    held[s] = None
-        for s in socks:   # a held frame never waits long
-            if held[s] is not None and not r:
-                out(peer[s], held[s])
-                held[s] = None
+                    release(s)
+        now = time.monotonic()
+        for s in socks:   # a held frame never waits long, whatever the other direction does
+            if held[s] is not None and held[s][1] <= now:
+                release(s)
+        while delayq and delayq[0][0] <= now:
+            _, sk, fr = delayq.popleft()
+            send(sk, fr)
+    if log:
+        log.close()
     print("relay: %s" % " ".join("%s=%d" % kv for kv in stats.items()))
 
 
@@ -515,6 +687,11 @@ def main():
     q = sub.add_parser("parallel-echo"); q.add_argument("addr"); q.add_argument("port", type=int)
     q.add_argument("n", type=int); q.add_argument("size", type=int); q.add_argument("--seed", type=int, default=1)
     q.add_argument("--timeout", type=float, default=120); q.set_defaults(fn=cmd_parallel_echo)
+    q = sub.add_parser("fault-conns"); q.add_argument("addr"); q.add_argument("port", type=int)
+    q.add_argument("n", type=int); q.add_argument("size", type=int); q.add_argument("--k", type=int, default=8)
+    q.add_argument("--seed", type=int, default=100); q.add_argument("--timeout", type=float, default=120)
+    q.add_argument("--stall", type=float, default=3.0); q.add_argument("--bound", type=float, default=120.0)
+    q.add_argument("--dump-pid", type=int, action="append", default=[]); q.set_defaults(fn=cmd_fault_conns)
     q = sub.add_parser("httpsha"); q.add_argument("size", type=int); q.set_defaults(fn=cmd_httpsha)
     q = sub.add_parser("concurrent"); q.add_argument("addr"); q.add_argument("port", type=int)
     q.add_argument("n", type=int); q.add_argument("--msg", type=int, default=2000)
@@ -530,7 +707,7 @@ def main():
     q.add_argument("--dup", type=float, default=0.0); q.add_argument("--corrupt", type=float, default=0.0)
     q.add_argument("--delay-ms", type=float, default=0.0); q.add_argument("--seed", type=int, default=5)
     q.add_argument("--secs", type=float, default=300); q.add_argument("--ready", default="")
-    q.set_defaults(fn=cmd_relay)
+    q.add_argument("--log", default=""); q.set_defaults(fn=cmd_relay)
     q = sub.add_parser("connrate"); q.add_argument("addr"); q.add_argument("port", type=int)
     q.add_argument("n", type=int); q.set_defaults(fn=cmd_connrate)
     q = sub.add_parser("kserver"); q.add_argument("http_port", type=int); q.add_argument("echo_port", type=int)
