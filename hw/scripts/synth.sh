@@ -6,11 +6,14 @@
 #  - synth_xilinx (7-series) cell counts and logic depth (hw/scripts/netdepth.py on the mapped
 #    netlist) for the whole core, each engine and each stage (AES round, GHASH, ChaCha20, Poly1305,
 #    SHA-256, SHA-1, the CBC engine's AES), with each block's critical path named;
-#  - nextpnr-ice40 (HX8K) Fmax for the stages that fit, behind a pin wrapper (hw/scripts/pinwrap.py);
-#    the slowest of the stages the engines use is the Fmax bench-hw reads from SYNTH.md.
+#  - nextpnr-ice40 (HX8K) Fmax for the stages that fit, behind a pin wrapper (hw/scripts/pinwrap.py),
+#    each run limited in CPU time; the slowest of the stages the engines use is the Fmax bench-hw
+#    reads from SYNTH.md.
 # Sources: every tracked hw/rtl/*.sv, hw/gen/ftls_regs_pkg.sv and hw/syn/*.sv of the working tree,
 # or of commit $SYNTH_REV when set; copied for yosys 0.23 by hw/scripts/yosys_prep.py. Runs
-# $SYNTH_JOBS (default 2) tools at once under nice. Not part of make test.
+# $SYNTH_JOBS (default 2) tools at once under nice; $SYNTH_ONLY="xil:core ice:ghash ..." re-runs
+# only those jobs and rewrites the report with the other blocks' earlier results. Not part of
+# make test.
 # Usage: synth.sh OUTDIR (work files; the report goes to hw/SYNTH.md).
 set -u
 out=${1:-build/synth}
@@ -32,7 +35,8 @@ fi
 rm -rf "$out/src"
 python3 hw/scripts/yosys_prep.py "$out/src" $files >/dev/null || exit 1
 srcs=$(ls "$out"/src/*.sv | tr '\n' ' ')
-rm -f "$out"/*.stat "$out"/*.depth "$out"/*.nextpnr.log "$out"/*.failed
+# A full run starts from nothing; a SYNTH_ONLY run replaces only its jobs' files.
+[ -n "${SYNTH_ONLY:-}" ] || rm -f "$out"/*.stat "$out"/*.depth "$out"/*.nextpnr.log "$out"/*.failed
 
 # --- jobs ---------------------------------------------------------------------------------------
 chp() { local p s=""; for p in "$@"; do s="$s -chparam ${p%%=*} ${p#*=}"; done; echo "$s"; }
@@ -58,8 +62,11 @@ ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nex
       tee -q -o $out/$name.ice40.stat stat" >/dev/null 2>&1; then
     echo "synth_ice40 $name failed: $out/$name.ice40.log" >&2; return 1
   fi
-  timeout 1800 nice -n 10 nextpnr-ice40 --hx8k --package ct256 --json "$out/$name.ice40.json" \
-    --freq 100 --timing-allow-fail --seed 1 >"$out/$name.nextpnr.log" 2>&1
+  # At most $SYNTH_PNR_CPU CPU seconds (default 600): a stage that places but does not route in
+  # that time reports nextpnr's post-placement estimate, marked as such.
+  ( ulimit -t "${SYNTH_PNR_CPU:-600}"; exec nice -n 10 nextpnr-ice40 --hx8k --package ct256 \
+    --json "$out/$name.ice40.json" --freq 100 --timing-allow-fail --seed 1 ) \
+    >"$out/$name.nextpnr.log" 2>&1
   rm -f "$out/$name.ice40.json"
 }
 
@@ -69,7 +76,8 @@ hier() { # the whole core's per-module report before flattening
     || echo "hierarchy report failed" >&2
 }
 
-run() { # at most $par jobs at once
+run() { # at most $par jobs at once; with $SYNTH_ONLY ("xil:core ice:ghash ..."), only those
+  case " ${SYNTH_ONLY:-$1:${2:-}} " in *" $1:${2:-} "*) ;; *) return 0 ;; esac
   while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
   "$@" &
 }
@@ -82,6 +90,7 @@ run xil chacha chacha_poly_engine
 run hier
 run ice aes_round aes_round_stage
 run ice chacha_dr2 chacha_core DrPerClk=2
+run ice chacha_dr1 chacha_core DrPerClk=1
 run ice sha256_r2 sha256_core RoundsPerClk=2
 run ice sha1_r2 sha1_core RoundsPerClk=2
 run ice ghash ghash_stage

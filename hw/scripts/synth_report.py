@@ -22,7 +22,7 @@ ENGINES = [
 STAGES = [
     ("aes_round", "AES round (one GCM pipeline stage, `hw/syn/aes_round_stage.sv`)", True),
     ("ghash", "GHASH loop, Karatsuba, 1 block/clock (`hw/syn/ghash_stage.sv`)", True),
-    ("chacha_dr1", "ChaCha20 `chacha_core`, 1 double round/clock", False),
+    ("chacha_dr1", "ChaCha20 `chacha_core`, 1 double round/clock (engine option)", False),
     ("chacha_dr2", "ChaCha20 `chacha_core`, 2 double rounds/clock (engine setting)", True),
     ("poly1305", "Poly1305 step `poly1305_core`, 1 block/clock", True),
     ("sha256_r1", "SHA-256 `sha256_core`, 1 round/clock", False),
@@ -66,7 +66,9 @@ def depth(name):
 def xil_row(name, label):
     c = stat(name, "xilinx.stat")
     if c is None:
-        return f"| {label} | synthesis failed (`{OUT}/{name}.xilinx.log`) | | | | | | | | |", None
+        why = (f"failed or unfinished (`{OUT}/{name}.xilinx.log`)"
+               if os.path.exists(path(name, "xilinx.log")) else "not run")
+        return f"| {label} | {why} | | | | | | | | |", None
     d = depth(name) or {}
     luts = total(c, r"LUT[1-6]|INV")
     bram = f"{total(c, 'RAMB36E1')} / {total(c, 'RAMB18E1')}"
@@ -93,16 +95,21 @@ def ice(name):
     lc = re.findall(r"ICESTORM_LC:\s*(\d+)/\s*(\d+)", text)
     fm = re.findall(r"Max frequency for clock [^:]*: ([0-9.]+) MHz", text)
     used = int(lc[0][0]) if lc else None
+    cells = (total(c, "SB_LUT4"), total(c, "SB_DFF.*"), total(c, "SB_RAM.*"), used)
+    if "Routing complete" in text and fm and "ERROR" not in text:
+        return cells + (float(fm[-1]), "")
     if fm and "ERROR" not in text:
-        return (total(c, "SB_LUT4"), total(c, "SB_DFF.*"), total(c, "SB_RAM.*"), used,
-                float(fm[-1]), "")
+        # Placed, but routing did not finish in the CPU time allowed: nextpnr's estimate after
+        # placement (its delay model, not a routed figure).
+        return cells + (float(fm[-1]), " (placed, not routed within the CPU limit: nextpnr's "
+                        "post-placement estimate)")
     if used is not None and used > HX8K_LC:
         note = f"does not fit ({used} of {HX8K_LC} logic cells)"
     elif "ERROR" in text:
         note = "nextpnr failed: " + re.findall(r"ERROR: ([^\n]*)", text)[0][:80]
     else:
         note = "nextpnr did not finish"
-    return (total(c, "SB_LUT4"), total(c, "SB_DFF.*"), total(c, "SB_RAM.*"), used, None, note)
+    return cells + (None, note)
 
 
 def modname(raw):
@@ -210,7 +217,8 @@ def main():
     o.append("## iCE40 HX8K (`synth_ice40`, `nextpnr-ice40 --hx8k --package ct256`): stages\n")
     o.append("Each stage sits behind a pin wrapper (hw/scripts/pinwrap.py: inputs from a shift "
              "register, outputs registered and XOR-folded in 4:1 registered steps), whose "
-             "registers are in the counts. Fmax is nextpnr's figure for the clock (seed 1). The "
+             "registers are in the counts. Fmax is nextpnr's figure for the clock after routing "
+             "(seed 1; each run limited to SYNTH_PNR_CPU CPU seconds, default 600). The "
              "engines and the whole core are several times larger than the device (see their "
              "LUT counts above) and are not placed.\n")
     o.append("| stage | LUT4 | DFF | BRAM | logic cells | Fmax |")
@@ -219,14 +227,14 @@ def main():
     for name, label, used in STAGES:
         r = ice(name)
         if r is None:
-            if os.path.exists(path(name, "nextpnr.log")) or os.path.exists(path(name, "pins.sv")):
-                o.append(f"| {label} | synthesis failed | | | | |")
+            o.append(f"| {label} | " + ("synthesis failed or unfinished" if os.path.exists(
+                path(name, "ice40.log")) else "not run") + " | | | | |")
             continue
         lut4, dff, ram, lc, fmax, note = r
         o.append(f"| {label} | {lut4} | {dff} | {ram} | {lc if lc is not None else '-'} / "
-                 f"{HX8K_LC} | {f'{fmax:.2f} MHz' if fmax else note} |")
+                 f"{HX8K_LC} | {f'{fmax:.2f} MHz{note}' if fmax else note} |")
         if fmax:
-            fits.append((fmax, name, label, used))
+            fits.append((fmax, name, label + note, used))
     o.append("")
 
     used = [f for f in fits if f[3]]
@@ -237,8 +245,8 @@ def main():
                  f"an engine uses at its default setting: {fmin[2]}, iCE40 HX8K).\n")
         # Estimate for blocks that do not fit: the worst ns per unit of path weight among the
         # measured stages, times the block's 7-series critical-path weight.
-        k = max((1000.0 / f) / st[n]["weight"] for f, n, _, _ in fits
-                if st.get(n) and st[n]["weight"])
+        k = max((1000.0 / f) / st[n]["weight"] for f, n, lab, _ in fits
+                if st.get(n) and st[n]["weight"] and "placed, not routed" not in lab)
         o.append("Estimates for the blocks that do not fit (**estimates, not measurements**): the "
                  f"measured stages take at most {k:.2f} ns per unit of critical-path weight "
                  "(their nextpnr period over their 7-series path weight), so a block whose "
