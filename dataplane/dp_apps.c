@@ -3,6 +3,8 @@
  * Echo and HTTP/1.1 responders on the dp_stack event interface (see dp_apps.h). Both keep their
  * state in the connection's scratch area, so they allocate nothing; both push as much as the send
  * buffer takes and resume on the writable event, which is how backpressure reaches the peer.
+ * Echo is zero copy (received views go straight back into the send queue); HTTP copies its
+ * pattern into pool buffers through dp_tcp_send().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +18,20 @@ struct echo_state {
 	bool peer_done;
 };
 
+/* Zero copy end to end: the received buffers themselves are queued to be sent back. */
 static void echo_pump(struct dp_tcp_conn *c)
 {
 	struct echo_state *e = dp_tcp_scratch(c);
-	const uint8_t *p;
-	size_t n;
+	struct dp_iov v[16];
+	unsigned n;
 
-	while ((n = dp_tcp_recv_peek(c, &p)) > 0) {
-		size_t sent = dp_tcp_send(c, p, n);
+	while ((n = dp_tcp_recv_segs(c, v, 16)) > 0) {
+		size_t want = 0;
+		for (unsigned i = 0; i < n; i++)
+			want += v[i].len;
+		size_t sent = dp_tcp_send_pkts(c, v, n);
 		dp_tcp_recv_consume(c, sent);
-		if (sent < n)
+		if (sent < want)
 			return;   /* resumes on writable */
 	}
 	if (e->peer_done)

@@ -5,14 +5,28 @@
  *
  * Implementation notes (TCP).
  *  - Sequence arithmetic is modulo 2^32 through SEQ_LT/SEQ_LEQ; never compare raw.
- *  - Send buffer: a ring of sndbuf bytes holding the unacknowledged and unsent data; its first
- *    byte has sequence s_seq, it holds s_len bytes. SYN and FIN take sequence space but no ring
- *    bytes: SYN is iss (s_seq starts at iss + 1), FIN is s_seq + s_len once fin_queued.
+ *  - Buffers, not rings. Payload lives in packet buffers held by reference (struct dp_view:
+ *    buffer, bytes, sequence number). Every view held costs the stack's truesize (one buffer's
+ *    memory, whatever the payload length) against the per-flow caps (2 x rcvbuf received, 2 x
+ *    sndbuf to send) and the global mem_max; views live in per-connection slot arrays sized at
+ *    create from those caps, so nothing allocates but pool buffers.
+ *  - Send queue sq: a ring of views; the first byte of the head view has sequence s_seq, the
+ *    queue holds s_len bytes. SYN and FIN take sequence space but no bytes: SYN is iss (s_seq
+ *    starts at iss + 1), FIN is s_seq + s_len once fin_queued. An ACK trims the head view and
+ *    drops a buffer's reference once all its bytes are acknowledged. Segments are cut by MSS
+ *    across views (at most DP_CHAIN_MAX pieces) and leave as a header buffer chained to the
+ *    views (io.send_chain); retransmissions chain the same views again. s_cur caches the view
+ *    where the last segment started, so finding snd_nxt is not a walk from the head.
  *    snd_una <= snd_nxt <= snd_max; snd_nxt goes back to snd_una after a timeout (go-back-N).
- *  - Receive buffer: a ring of rcvbuf bytes; r_off is the ring index of the first unread byte,
- *    r_len the in-order bytes not yet consumed (ending at rcv_nxt). Out-of-order data is written
- *    at its place beyond r_len and remembered in ooo[] (sorted, disjoint, bounded); the advertised
- *    window never exceeds the free ring space, so anything inside it fits.
+ *  - Receive queue rq: a ring of views of in-order bytes not yet consumed (r_len bytes, ending at
+ *    rcv_nxt); the application reads them in place. Out-of-order segments are views in oq
+ *    (sorted by sequence, disjoint: a new segment is trimmed against held ones, segments it
+ *    covers are dropped, duplicates dropped); ooo[] is their union as ranges (SACK blocks,
+ *    bounded by DP_OOO_MAX). The window offered is min(rcvbuf - r_len, buffers still allowed x
+ *    MSS) and never shrinks. When a segment inside the window meets a full cap: small in-order
+ *    views are collapsed (copied together into fresh buffers, TCP_RCV_COLLAPSE), an in-order
+ *    segment then prunes out-of-order views from the top (TCP_OOO_PRUNE, SACK reneging as RFC
+ *    2018 allows), and what still does not fit is dropped (TCP_RCV_MEM_DROP).
  *  - SACK scoreboard: sacked[] holds the peer's SACK blocks above snd_una (sorted, disjoint,
  *    bounded); recovery retransmits holes below the highest SACKed byte first (RFC 6675 in
  *    spirit), then new data, while the data in flight stays below cwnd.
@@ -49,11 +63,25 @@ enum {
 	TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10, TH_URG = 0x20,
 };
 
-enum { DP_OOO_MAX = 8, DP_SACK_MAX = 8, DP_HOLD_MAX = 4, DP_TCP_SCRATCH = 64 };
+enum { DP_OOO_MAX = 8, DP_SACK_MAX = 8, DP_HOLD_MAX = 4, DP_TCP_SCRATCH = 64, DP_CHAIN_MAX = 16 };
 
 struct dp_range {
 	uint32_t start, end;
 };
+
+/* A held run of payload: a reference on pkt, len bytes at p, the first with sequence seq. */
+struct dp_view {
+	void *pkt;
+	const uint8_t *p;
+	uint32_t len, seq;
+};
+
+/* A ring of views: slots v[0..cap), entries at absolute positions [head, tail). */
+struct dp_vq {
+	struct dp_view *v;
+	uint32_t cap, head, tail;
+};
+#define DP_VQ_AT(q, pos) (&(q)->v[(pos) % (q)->cap])
 
 struct dp_flow_key {
 	struct dp_addr raddr, laddr;
@@ -116,13 +144,17 @@ struct dp_tcp_conn {
 	uint64_t rto_at, delack_at, persist_at, idle_at, tw_at, wupd_at;
 	uint8_t wupd_tries;
 
-	uint8_t *sbuf;
-	uint32_t s_seq, s_off, s_len;
-	uint8_t *rbuf;
-	uint32_t r_off, r_len;
+	struct dp_vq sq;            /* send queue */
+	uint32_t s_seq, s_len, s_true;
+	uint32_t s_cur_pos, s_cur_seq;   /* cursor: view at s_cur_pos starts at s_cur_seq */
+	uint8_t *s_tail_end;        /* end of the tail view's buffer when dp_tcp_send may append to it */
+	struct dp_vq rq;            /* in-order received, not consumed */
+	uint32_t r_len, r_true;
+	struct dp_view *oq;         /* out of order, sorted */
+	uint32_t n_oq, oq_cap, o_true;
 	struct dp_range ooo[DP_OOO_MAX];
 	struct dp_range sacked[DP_SACK_MAX];
-	uint8_t scratch[DP_TCP_SCRATCH];
+	_Alignas(16) uint8_t scratch[DP_TCP_SCRATCH];   /* applications keep structs here */
 };
 
 struct dp_neigh {
@@ -149,7 +181,10 @@ struct dp_stack {
 	unsigned n_lst;
 
 	struct dp_tcp_conn *conns;
-	uint8_t *bufmem;
+	struct dp_view *viewmem;  /* every connection's view slots */
+	uint32_t truesize;        /* io.truesize or DP_FRAME_MAX */
+	uint64_t mem_held;        /* truesize of every view held by every connection */
+	void *rx_pkt;             /* buffer of the frame being processed (NULL: copy what is kept) */
 	uint32_t free_head;       /* free list through hnext (index + 1) */
 	uint32_t in_use;
 	uint32_t active_head;     /* index + 1 */
@@ -176,6 +211,12 @@ uint32_t dp_csum_pseudo(const struct dp_addr *src, const struct dp_addr *dst, ui
  * l3len bytes from there; dst chooses the next hop. Takes ownership of pkt.
  */
 void dp_ip_output(struct dp_stack *st, void *pkt, uint8_t *buf, size_t l3len, const struct dp_addr *dst);
+/*
+ * The same for a frame whose payload follows in views: buf holds the headers (hdr_l3len bytes
+ * from buf + 14), v[0..n) the payload (plen bytes). The views' references stay with the caller.
+ */
+void dp_ip_output_chain(struct dp_stack *st, void *pkt, uint8_t *buf, size_t hdr_l3len,
+			const struct dp_iov *v, unsigned n, size_t plen, const struct dp_addr *dst);
 /* Fills an IPv4 or IPv6 header at l3 for a payload of plen bytes; returns the header length. */
 size_t dp_ip_header(struct dp_stack *st, uint8_t *l3, const struct dp_addr *src,
 		    const struct dp_addr *dst, uint8_t proto, size_t plen);
@@ -198,6 +239,13 @@ void dp_conn_finish(struct dp_tcp_conn *c, int how);
 enum { DP_FIN_CLOSED, DP_FIN_RESET, DP_FIN_TIMEOUT, DP_FIN_SILENT };
 void dp_conn_after(struct dp_tcp_conn *c);
 uint64_t dp_siphash(const uint64_t key[2], const void *data, size_t len);
+/* Drops every buffer a connection holds (send, receive, out of order). */
+void dp_conn_drop_bufs(struct dp_tcp_conn *c);
+void dp_conn_drop_rcv(struct dp_tcp_conn *c);
+/* Drops a view's reference and its memory charge (the caller's rcv/snd counter by truesize too). */
+void dp_view_drop(struct dp_stack *st, struct dp_view *v);
+/* Whether one more buffer fits under the global cap. */
+bool dp_mem_ok(const struct dp_stack *st, uint32_t nbufs);
 
 /* dp_tcp_in.c */
 void dp_tcp_input(struct dp_stack *st, const struct dp_addr *src, const struct dp_addr *dst,
@@ -213,6 +261,10 @@ void dp_tcp_send_rst_for(struct dp_stack *st, const struct dp_seg *s);
 /* A SYN-ACK carrying a cookie, without state. */
 void dp_tcp_send_synack_cookie(struct dp_stack *st, const struct dp_seg *s, uint32_t iss, uint16_t mss);
 uint32_t dp_tcp_rcv_window(const struct dp_tcp_conn *c);
+/* The window segments are checked against: what we offer now or what we already advertised. */
+uint32_t dp_tcp_rcv_accept_window(const struct dp_tcp_conn *c);
+/* Largest length <= len from seq that the send queue can chain in DP_CHAIN_MAX pieces. */
+uint32_t dp_tcp_chain_fit(struct dp_tcp_conn *c, uint32_t seq, uint32_t len);
 uint32_t dp_tcp_tsnow(const struct dp_stack *st);
 
 /* dp_tcp_timer.c */

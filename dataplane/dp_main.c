@@ -5,7 +5,9 @@
  * a symmetric key when there are several queues, so both directions of a flow reach the same
  * lcore), builds a per-lcore stack over that queue pair, opens the plain listeners and polls until
  * SIGINT/SIGTERM. Counters go to stdout on exit and on SIGUSR1. Mbufs come from one mempool
- * sized at start-up; the poll loop allocates nothing else. Not for: the protocol code (dp_net.c,
+ * sized at start-up (plus one of indirect mbufs for chained payload); the poll loop allocates
+ * nothing else. Received mbufs go to the stack by reference (it keeps payload in them), and
+ * frames leave as header mbufs chained to indirect mbufs over the connections' buffers. Not for: the protocol code (dp_net.c,
  * dp_tcp*.c) or the responders (dp_apps.c).
  */
 #include <getopt.h>
@@ -35,6 +37,7 @@ struct lcore_ctx {
 	unsigned id;       /* queue index */
 	uint16_t port;
 	struct rte_mempool *pool;
+	struct rte_mempool *ind_pool;   /* indirect mbufs: chained payload views */
 	struct dp_stack *st;
 	struct rte_ring *neigh;   /* ARP/ND frames other lcores received, for us to learn from */
 	struct rte_mbuf *txq[TXQ_MAX];
@@ -90,30 +93,85 @@ static uint8_t *io_alloc(void *ctx, void **pkt)
 	return rte_pktmbuf_mtod(m, uint8_t *);
 }
 
+/* Marks a TCP frame for the port's checksum offload (the stack left the pseudo-header sum). */
+static void tx_offload(struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+
+	if (!tx_tcp_csum || m->data_len < 14 + 20)
+		return;
+	if (type == 0x0800 && f[14 + 9] == 6 && m->data_len >= 14 + 20 + 20) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l2_len = 14;
+		m->l3_len = 20;
+		m->l4_len = (uint64_t)(f[14 + 20 + 12] >> 4) * 4;
+	} else if (type == 0x86dd && m->data_len >= 14 + 40 + 20 && f[14 + 6] == 6) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l2_len = 14;
+		m->l3_len = 40;
+		m->l4_len = (uint64_t)(f[14 + 40 + 12] >> 4) * 4;
+	}
+}
+
+static void tx_queue(struct lcore_ctx *l, struct rte_mbuf *m)
+{
+	if (l->ntx == TXQ_MAX)
+		tx_flush(l);
+	l->txq[l->ntx++] = m;
+}
+
 static void io_send(void *ctx, void *pkt, size_t len)
 {
-	struct lcore_ctx *l = ctx;
 	struct rte_mbuf *m = pkt;
 
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
-	if (tx_tcp_csum && len >= 14 + 20) {
-		/* The stack left the pseudo-header sum in TCP frames for the port to finish. */
-		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-		const uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
-		if (type == 0x0800 && f[14 + 9] == 6) {
-			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
-			m->l2_len = 14;
-			m->l3_len = 20;
-		} else if (type == 0x86dd && len >= 14 + 40 && f[14 + 6] == 6) {
-			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
-			m->l2_len = 14;
-			m->l3_len = 40;
+	tx_offload(m);
+	tx_queue(ctx, m);
+}
+
+/*
+ * A header mbuf followed by payload views: each view becomes an indirect mbuf attached to the
+ * view's buffer (which takes a reference on it), so the stack keeps its own reference for
+ * retransmission and the port frees the chain when sent.
+ */
+static void io_send_chain(void *ctx, void *pkt, size_t hdr_len, const struct dp_iov *v, unsigned n)
+{
+	struct lcore_ctx *l = ctx;
+	struct rte_mbuf *m = pkt, *last = m;
+	bool odd = false;
+
+	m->data_len = (uint16_t)hdr_len;
+	m->pkt_len = (uint32_t)hdr_len;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(l->ind_pool);
+		if (!mi) {
+			rte_pktmbuf_free(m);   /* the chain so far; TCP sends it again */
+			l->tx_dropped++;
+			return;
 		}
+		rte_pktmbuf_attach(mi, v[i].pkt);
+		mi->data_off = (uint16_t)(v[i].p - (const uint8_t *)mi->buf_addr);
+		mi->data_len = (uint16_t)v[i].len;
+		mi->pkt_len = v[i].len;
+		last->next = mi;
+		last = mi;
+		m->nb_segs++;
+		m->pkt_len += v[i].len;
+		odd |= i + 1 < n && (v[i].len & 1);
 	}
-	if (l->ntx == TXQ_MAX)
-		tx_flush(l);
-	l->txq[l->ntx++] = m;
+	/* With an odd piece before the last the stack summed the segment itself (the PMD would sum
+	 * each piece on its own, which is only right for even lengths): no offload then. */
+	if (!odd)
+		tx_offload(m);
+	tx_queue(l, m);
+}
+
+static void io_ref(void *ctx, void *pkt)
+{
+	(void)ctx;
+	rte_mbuf_refcnt_update(pkt, 1);
 }
 
 static void io_free(void *ctx, void *pkt)
@@ -204,7 +262,7 @@ static int lcore_loop(void *arg)
 					      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 					      (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD
 						      ? DP_RX_CSUM_GOOD : 0;
-				dp_stack_input_flags(l->st, f, m->data_len, now, fl);
+				dp_stack_input_pkt(l->st, m, f, m->data_len, now, fl);
 				if (cfg.lcores > 1 && dp_frame_is_neigh(f, m->data_len))
 					share_neigh(l, m);
 			} else {
@@ -402,6 +460,13 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	/* Indirect mbufs carry no data: one per payload view of a frame in flight. */
+	struct rte_mempool *ind_pool = rte_pktmbuf_pool_create("dp_ind", cfg.mbufs, 256, 0, 0, (int)rte_socket_id());
+	if (!ind_pool) {
+		fprintf(stderr, "ftls-dataplane: mempool of %u indirect mbufs: %s\n", cfg.mbufs, rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
 	uint8_t mac[6];
 	if (port_setup(port, pool, mac) != 0) {
 		fprintf(stderr, "ftls-dataplane: port %s setup failed\n", dev);
@@ -409,13 +474,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(cfg.stack.mac, mac, 6);
+	/* Connections hold received and queued mbufs: per lcore, at most its share of the pool once
+	 * the receive and transmit rings are served (mem_max counts truesize per mbuf). */
+	const uint32_t truesize = pool->elt_size + pool->header_size + pool->trailer_size;
+	const uint64_t ring_mbufs = (uint64_t)cfg.lcores * (cfg.rx_desc + cfg.tx_desc + 2 * TXQ_MAX) + 1024;
+	const uint64_t spare = cfg.mbufs > ring_mbufs ? cfg.mbufs - ring_mbufs : cfg.mbufs / 4;
+	cfg.stack.mem_max = spare / cfg.lcores * truesize;
 	for (unsigned i = 0; i < cfg.lcores; i++) {
 		struct lcore_ctx *l = &lctx[i];
 		const struct dp_io io = { .ctx = l, .alloc = io_alloc, .send = io_send, .free = io_free,
+					  .ref = io_ref, .send_chain = io_send_chain, .truesize = truesize,
 					  .offloads = tx_tcp_csum ? DP_IO_TX_TCP_CSUM : 0 };
 		l->id = i;
 		l->port = port;
 		l->pool = pool;
+		l->ind_pool = ind_pool;
 		if (cfg.lcores > 1) {
 			char rn[32];
 			snprintf(rn, sizeof(rn), "dp_neigh_%u", i);

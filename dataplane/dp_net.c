@@ -412,6 +412,29 @@ void dp_ip_output(struct dp_stack *st, void *pkt, uint8_t *buf, size_t l3len, co
 		solicit(st, n);
 }
 
+void dp_ip_output_chain(struct dp_stack *st, void *pkt, uint8_t *buf, size_t hdr_l3len,
+			const struct dp_iov *v, unsigned n, size_t plen, const struct dp_addr *dst)
+{
+	struct dp_addr nh;
+	struct dp_neigh *n6;
+
+	if (st->io.send_chain && next_hop(st, dst, &nh) && (n6 = neigh_find(st, &nh)) != NULL &&
+	    n6->state == NEIGH_REACHABLE && n6->expire_us > st->now_us) {
+		eth_fill(st, buf, n6->mac, dp_addr_is_v4(dst) ? ETH_P_IP4 : ETH_P_IP6);
+		st->io.send_chain(st->io.ctx, pkt, DP_ETH_HDR + hdr_l3len, v, n);
+		DP_CNT_INC(st, TX_FRAMES);
+		return;
+	}
+	/* No chaining, or the frame has to wait for the neighbour: it becomes one plain frame
+	 * (the payload fits behind the header: segments are at most one MSS). */
+	uint8_t *at = buf + DP_ETH_HDR + hdr_l3len;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(at, v[i].p, v[i].len);
+		at += v[i].len;
+	}
+	dp_ip_output(st, pkt, buf, hdr_l3len + plen, dst);
+}
+
 /* ------------------------------------------------------------------ ICMPv6 / ND */
 
 static void sn_mcast(const uint8_t *ip, uint8_t *out)   /* solicited-node multicast ff02::1:ffXX:XXXX */
@@ -752,15 +775,22 @@ static void ip6_input(struct dp_stack *st, const uint8_t *p, size_t len)
 
 void dp_stack_input(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t now_us)
 {
-	dp_stack_input_flags(st, f, len, now_us, 0);
+	dp_stack_input_pkt(st, NULL, f, len, now_us, 0);
 }
 
 void dp_stack_input_flags(struct dp_stack *st, const uint8_t *f, size_t len, uint64_t now_us,
 			  uint32_t rx_flags)
 {
+	dp_stack_input_pkt(st, NULL, f, len, now_us, rx_flags);
+}
+
+void dp_stack_input_pkt(struct dp_stack *st, void *pkt, const uint8_t *f, size_t len, uint64_t now_us,
+			uint32_t rx_flags)
+{
 	uint16_t type;
 
 	st->rx_csum_good = (rx_flags & DP_RX_CSUM_GOOD) != 0;
+	st->rx_pkt = st->io.ref ? pkt : NULL;
 
 	st->now_us = now_us;
 	DP_CNT_INC(st, RX_FRAMES);
@@ -782,6 +812,7 @@ void dp_stack_input_flags(struct dp_stack *st, const uint8_t *f, size_t len, uin
 		arp_input(st, f + DP_ETH_HDR, len - DP_ETH_HDR);
 	else
 		DP_CNT_INC(st, ETH_UNKNOWN_TYPE);
+	st->rx_pkt = NULL;
 }
 
 bool dp_frame_is_neigh(const uint8_t *f, size_t len)
@@ -843,6 +874,7 @@ void dp_stack_conf_defaults(struct dp_stack_conf *c)
 	c->idle_timeout_ms = 300000;
 	c->time_wait_ms = 10000;
 	c->neigh_entries = 256;
+	c->mem_max = 0;
 }
 
 struct dp_stack *dp_stack_create(const struct dp_stack_conf *conf, const struct dp_io *io)
@@ -868,10 +900,20 @@ struct dp_stack *dp_stack_create(const struct dp_stack_conf *conf, const struct 
 	st->hmask = hsize - 1;
 	st->htab = calloc(hsize, sizeof(*st->htab));
 	st->conns = calloc(conf->max_conns, sizeof(*st->conns));
-	st->bufmem = malloc((size_t)conf->max_conns * (conf->sndbuf + conf->rcvbuf));
+	st->truesize = io->truesize ? io->truesize : DP_FRAME_MAX;
+	if (st->truesize < 256)
+		st->truesize = 256;
+	if (!st->conf.mem_max)
+		st->conf.mem_max = (uint64_t)conf->max_conns * 2 * ((uint64_t)conf->sndbuf + conf->rcvbuf);
+	/* View slots per connection: what the caps (2 x buffer, in truesize) can hold, plus slack
+	 * for the last partly used buffers. */
+	const uint32_t rcap = (uint32_t)(2ull * conf->rcvbuf / st->truesize) + 4;
+	const uint32_t scap = (uint32_t)(2ull * conf->sndbuf / st->truesize) + 4;
+	const size_t per = (size_t)2 * rcap + scap;
+	st->viewmem = calloc((size_t)conf->max_conns * per, sizeof(*st->viewmem));
 	st->neigh = calloc(conf->neigh_entries, sizeof(*st->neigh));
 	st->neigh_mask = conf->neigh_entries - 1;
-	if (!st->htab || !st->conns || !st->bufmem || !st->neigh) {
+	if (!st->htab || !st->conns || !st->viewmem || !st->neigh) {
 		LOG_ERR("dp", "stack: out of memory for %u connections", conf->max_conns);
 		dp_stack_destroy(st);
 		return NULL;
@@ -880,8 +922,11 @@ struct dp_stack *dp_stack_create(const struct dp_stack_conf *conf, const struct 
 		struct dp_tcp_conn *c = &st->conns[i];
 		c->idx = i;
 		c->st = st;
-		c->sbuf = st->bufmem + (size_t)i * (conf->sndbuf + conf->rcvbuf);
-		c->rbuf = c->sbuf + conf->sndbuf;
+		struct dp_view *vm = st->viewmem + (size_t)i * per;
+		c->rq = (struct dp_vq){ .v = vm, .cap = rcap };
+		c->oq = vm + rcap;
+		c->oq_cap = rcap;
+		c->sq = (struct dp_vq){ .v = vm + 2 * rcap, .cap = scap };
 		c->hnext = i + 2 <= conf->max_conns ? i + 2 : 0;
 	}
 	st->free_head = 1;
@@ -909,12 +954,15 @@ void dp_stack_destroy(struct dp_stack *st)
 {
 	if (!st)
 		return;
+	if (st->conns)
+		for (uint32_t i = st->active_head; i; i = st->conns[i - 1].anext)
+			dp_conn_drop_bufs(&st->conns[i - 1]);
 	if (st->neigh)
 		for (uint32_t i = 0; i <= st->neigh_mask; i++)
 			for (unsigned j = 0; j < st->neigh[i].n_hold; j++)
 				st->io.free(st->io.ctx, st->neigh[i].hold[j]);
 	free(st->neigh);
-	free(st->bufmem);
+	free(st->viewmem);
 	free(st->conns);
 	free(st->htab);
 	free(st);

@@ -3,11 +3,14 @@
  * The per-lcore network stack: Ethernet, ARP, IPv4, IPv6 with neighbour discovery, ICMP/ICMPv6
  * echo and TCP (RFC 9293), and the event interface that applications (the plain responders now,
  * the TLS layer later) sit on. One struct dp_stack per lcore, shared-nothing. The stack does no
- * I/O of its own: frames come in through dp_stack_input() and leave through the struct dp_io the
- * owner supplies (DPDK mbufs in ftls-dataplane, plain memory in the unit tests and the fuzzer),
- * and time is whatever the owner passes to dp_stack_timers(). Everything is sized at
- * dp_stack_create(); nothing allocates afterwards. Not for: port setup, EAL or config parsing
- * (dp_port.c, dp_main.c, dp_config.c).
+ * I/O of its own: frames come in through dp_stack_input_pkt() and leave through the struct dp_io
+ * the owner supplies (DPDK mbufs in ftls-dataplane, reference-counted memory in the unit tests,
+ * fuzzer and benchmark), and time is whatever the owner passes to dp_stack_timers(). Payload is
+ * never copied on its way through TCP: received data stays in the received buffers (the
+ * application reads views of them), data to send stays in the buffers the application queued
+ * (frames go out as a header buffer chained to the payload). Tables are sized at
+ * dp_stack_create(); afterwards only pool buffers are taken. Not for: port setup, EAL or config
+ * parsing (dp_port.c, dp_main.c, dp_config.c).
  */
 #ifndef FTLS_DP_STACK_H
 #define FTLS_DP_STACK_H
@@ -31,18 +34,47 @@ const char *dp_cnt_text(enum dp_cnt c);
 /* Largest frame the stack builds or accepts (Ethernet header + 1500-byte MTU). */
 enum { DP_FRAME_MAX = 1514, DP_ETH_HDR = 14 };
 
-/* How the stack gets and sends frames. */
+/*
+ * A run of bytes inside a packet buffer: the buffer's handle (what struct dp_io hands out or what
+ * the owner passed to dp_stack_input_pkt) and the bytes. Used for received data the application
+ * reads in place and for payload it sends without a copy.
+ */
+struct dp_iov {
+	void *pkt;
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/*
+ * How the stack gets and sends frames. Buffers are reference counted: every holder (the stack,
+ * the I/O side, the application) owns references and drops them with free().
+ */
 struct dp_io {
 	void *ctx;
-	/* A writable buffer of DP_FRAME_MAX bytes and its handle, or NULL when none is free. */
+	/* A writable buffer of DP_FRAME_MAX bytes and its handle (one reference), or NULL when none is free. */
 	uint8_t *(*alloc)(void *ctx, void **pkt);
-	/* Sends len bytes of the buffer of pkt; ownership passes to the I/O side. */
+	/* Sends len bytes of the buffer of pkt; the reference passes to the I/O side. */
 	void (*send)(void *ctx, void *pkt, size_t len);
-	/* Returns an unsent buffer. */
+	/* Drops one reference; the buffer returns to its pool with the last. */
 	void (*free)(void *ctx, void *pkt);
 	/*
+	 * Zero copy (both optional). ref() takes one more reference on a buffer, received or
+	 * allocated. send_chain() sends a frame made of the first hdr_len bytes of pkt's buffer
+	 * followed by the bytes of v[0..n): the reference on pkt passes to the I/O side, the payload
+	 * references stay with the caller (the I/O side takes its own if it keeps the buffers past
+	 * the call, as DPDK does with indirect mbufs), so the same bytes can be sent again. Without
+	 * ref() the stack copies what it keeps into buffers from alloc(); without send_chain() it
+	 * copies the payload behind the header.
+	 */
+	void (*ref)(void *ctx, void *pkt);
+	void (*send_chain)(void *ctx, void *pkt, size_t hdr_len, const struct dp_iov *v, unsigned n);
+	/* Memory one buffer occupies, what memory caps count per buffer held (0: DP_FRAME_MAX). */
+	uint32_t truesize;
+	/*
 	 * DP_IO_TX_TCP_CSUM: the port computes TCP checksums; the stack leaves the pseudo-header sum
-	 * in the field (the DPDK convention) and send() must mark the frame for the port.
+	 * in the field (the DPDK convention) and send() must mark the frame for the port. Chained
+	 * frames whose pieces before the last have an odd length get their checksum from the stack
+	 * (ports may sum pieces independently): send_chain() must not mark those.
 	 */
 	uint32_t offloads;
 };
@@ -83,7 +115,7 @@ struct dp_tcp_app {
 	bool (*accept)(struct dp_tcp_conn *c, void *arg);
 	/* An active open completed. */
 	void (*connected)(struct dp_tcp_conn *c);
-	/* In-order data is available (dp_tcp_recv_peek). */
+	/* In-order data is available (dp_tcp_recv_segs, dp_tcp_recv_peek). */
 	void (*data)(struct dp_tcp_conn *c);
 	/* Send buffer space became available after having been short. */
 	void (*writable)(struct dp_tcp_conn *c);
@@ -104,7 +136,10 @@ struct dp_stack_conf {
 	uint8_t ip6_prefix;
 	struct dp_addr gw6;
 	uint32_t max_conns;        /* connection table size (global memory cap with the buffers) */
-	uint32_t sndbuf, rcvbuf;   /* per-connection buffers (per-flow memory cap) */
+	uint32_t sndbuf, rcvbuf;   /* per-connection payload bytes queued (per-flow caps; buffers held
+	                              count in truesize against twice these) */
+	uint64_t mem_max;          /* truesize of all buffers the connections hold (0: max_conns x
+	                              2 x (sndbuf + rcvbuf)) */
 	uint32_t syn_backlog;      /* SYN_RECEIVED per listener before SYN cookies */
 	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;
 	uint32_t max_retries;      /* retransmissions before the connection times out */
@@ -122,7 +157,14 @@ void dp_stack_conf_defaults(struct dp_stack_conf *conf);
 struct dp_stack *dp_stack_create(const struct dp_stack_conf *conf, const struct dp_io *io);
 void dp_stack_destroy(struct dp_stack *st);
 
-/* One received frame; the caller keeps ownership of frame. now_us: monotonic microseconds. */
+/*
+ * One received frame lying in the buffer of pkt (len bytes at frame). The caller keeps its
+ * reference; the stack takes its own (io.ref) on what it keeps, so received payload is held in
+ * place. now_us: monotonic microseconds; rx_flags: DP_RX_* from the port's receive offloads.
+ */
+void dp_stack_input_pkt(struct dp_stack *st, void *pkt, const uint8_t *frame, size_t len, uint64_t now_us,
+			uint32_t rx_flags);
+/* A frame without a buffer handle: what the stack keeps of it is copied. */
 void dp_stack_input(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us);
 /* The same, with DP_RX_* flags from the port's receive offloads. */
 void dp_stack_input_flags(struct dp_stack *st, const uint8_t *frame, size_t len, uint64_t now_us,
@@ -154,20 +196,44 @@ enum ftls_err dp_tcp_connect(struct dp_stack *st, const struct dp_addr *raddr, u
 			     const struct dp_tcp_app *app, void *arg, uint64_t now_us,
 			     struct dp_tcp_conn **out) FTLS_MUST_CHECK;
 
-/* Appends up to len bytes to the send buffer; returns how many were taken (0 when full or closed). */
+/*
+ * Sending. The send queue holds views on buffers until every byte in a buffer is acknowledged;
+ * segments are cut by MSS across buffer boundaries and retransmitted from the same buffers.
+ * dp_tcp_send_pkts() queues the views without copying and takes its own reference on each
+ * buffer (the caller keeps and later drops its own); it takes whole views while they fit and
+ * returns the bytes taken (a view it cut short ends where the count says). dp_tcp_send() copies
+ * into buffers from the pool (small writes share them) and returns the bytes taken. Both take 0
+ * when the queue is full (bytes, buffers or memory) or the connection is closing, and then ask
+ * for a writable event.
+ */
+size_t dp_tcp_send_pkts(struct dp_tcp_conn *c, const struct dp_iov *v, unsigned n);
 size_t dp_tcp_send(struct dp_tcp_conn *c, const void *data, size_t len);
-/* Free space in the send buffer. */
+/* Payload bytes the send queue takes now. */
 size_t dp_tcp_send_space(const struct dp_tcp_conn *c);
 /* Asks for a writable event once a quarter of the send buffer is free again. */
 void dp_tcp_want_writable(struct dp_tcp_conn *c);
-/* Points *p at the next contiguous run of received in-order bytes; returns its length. */
+/*
+ * Receiving. In-order payload stays in the received buffers: the connection holds a reference on
+ * each and a queue of views. dp_tcp_recv_segs() fills up to max views of it, in order, without
+ * copying; they stay valid until consumed. To keep bytes past consumption, take a reference on
+ * the view's buffer with dp_pkt_ref() (and drop it with dp_pkt_free()).
+ */
+unsigned dp_tcp_recv_segs(const struct dp_tcp_conn *c, struct dp_iov *v, unsigned max);
+/* Points *p at the first view of in-order bytes; returns its length. */
 size_t dp_tcp_recv_peek(const struct dp_tcp_conn *c, const uint8_t **p);
 /* Total in-order bytes waiting. */
 size_t dp_tcp_recv_avail(const struct dp_tcp_conn *c);
 /* Copies up to n received in-order bytes starting off bytes in, without consuming; returns the count. */
 size_t dp_tcp_recv_copy(const struct dp_tcp_conn *c, size_t off, void *dst, size_t n);
-/* Releases n bytes (n <= dp_tcp_recv_avail), opening the window. */
+/* Releases n bytes (n <= dp_tcp_recv_avail): buffers fully consumed are dropped, the window opens. */
 void dp_tcp_recv_consume(struct dp_tcp_conn *c, size_t n);
+/* Buffer references for applications (the stack's struct dp_io underneath). */
+void dp_pkt_ref(struct dp_stack *st, void *pkt);
+void dp_pkt_free(struct dp_stack *st, void *pkt);
+/* A writable buffer of DP_FRAME_MAX bytes from the pool (one reference), or NULL. */
+uint8_t *dp_pkt_alloc(struct dp_stack *st, void **pkt);
+/* Memory held by a connection, in truesize: received (in order and out of order) and to send. */
+void dp_tcp_mem(const struct dp_tcp_conn *c, size_t *rcv, size_t *snd);
 /* Orderly close: FIN after everything queued is sent. */
 void dp_tcp_close(struct dp_tcp_conn *c);
 /* Abortive close: RST now; no further events. */

@@ -87,20 +87,21 @@ struct dp_tcp_conn *dp_conn_alloc(struct dp_stack *st, const struct dp_flow_key 
 {
 	struct dp_tcp_conn *c;
 	uint32_t h;
-	uint8_t *sbuf, *rbuf;
 
 	if (!st->free_head)
 		return NULL;
 	c = &st->conns[st->free_head - 1];
 	st->free_head = c->hnext;
-	sbuf = c->sbuf;
-	rbuf = c->rbuf;
-	const uint32_t idx = c->idx;
+	const struct dp_vq sq = { .v = c->sq.v, .cap = c->sq.cap }, rq = { .v = c->rq.v, .cap = c->rq.cap };
+	struct dp_view *oq = c->oq;
+	const uint32_t idx = c->idx, oq_cap = c->oq_cap;
 	memset(c, 0, sizeof(*c));
 	c->idx = idx;
 	c->st = st;
-	c->sbuf = sbuf;
-	c->rbuf = rbuf;
+	c->sq = sq;
+	c->rq = rq;
+	c->oq = oq;
+	c->oq_cap = oq_cap;
 	c->key = *k;
 	h = key_hash(st, k) & st->hmask;
 	c->hnext = st->htab[h];
@@ -114,12 +115,61 @@ struct dp_tcp_conn *dp_conn_alloc(struct dp_stack *st, const struct dp_flow_key 
 	return c;
 }
 
+/* ------------------------------------------------------------------ buffers held */
+
+bool dp_mem_ok(const struct dp_stack *st, uint32_t nbufs)
+{
+	return st->mem_held + (uint64_t)nbufs * st->truesize <= st->conf.mem_max;
+}
+
+void dp_view_drop(struct dp_stack *st, struct dp_view *v)
+{
+	st->io.free(st->io.ctx, v->pkt);
+	st->mem_held -= st->truesize;
+	v->pkt = NULL;
+}
+
+void dp_conn_drop_rcv(struct dp_tcp_conn *c)
+{
+	struct dp_stack *st = c->st;
+
+	for (; c->rq.head != c->rq.tail; c->rq.head++)
+		dp_view_drop(st, DP_VQ_AT(&c->rq, c->rq.head));
+	for (uint32_t i = 0; i < c->n_oq; i++)
+		dp_view_drop(st, &c->oq[i]);
+	c->rq.head = c->rq.tail = 0;
+	c->n_oq = 0;
+	c->r_len = c->r_true = c->o_true = 0;
+	c->n_ooo = 0;
+}
+
+void dp_conn_drop_bufs(struct dp_tcp_conn *c)
+{
+	dp_conn_drop_rcv(c);
+	for (; c->sq.head != c->sq.tail; c->sq.head++)
+		dp_view_drop(c->st, DP_VQ_AT(&c->sq, c->sq.head));
+	c->sq.head = c->sq.tail = 0;
+	c->s_true = 0;
+	c->s_tail_end = NULL;
+}
+
+void dp_pkt_ref(struct dp_stack *st, void *pkt) { st->io.ref(st->io.ctx, pkt); }
+void dp_pkt_free(struct dp_stack *st, void *pkt) { st->io.free(st->io.ctx, pkt); }
+uint8_t *dp_pkt_alloc(struct dp_stack *st, void **pkt) { return st->io.alloc(st->io.ctx, pkt); }
+
+void dp_tcp_mem(const struct dp_tcp_conn *c, size_t *rcv, size_t *snd)
+{
+	*rcv = (size_t)c->r_true + c->o_true;
+	*snd = c->s_true;
+}
+
 void dp_conn_release(struct dp_tcp_conn *c)
 {
 	struct dp_stack *st = c->st;
 	uint32_t h = key_hash(st, &c->key) & st->hmask;
 	uint32_t *pp = &st->htab[h];
 
+	dp_conn_drop_bufs(c);
 	while (*pp && *pp != c->idx + 1)
 		pp = &st->conns[*pp - 1].hnext;
 	if (*pp)
@@ -168,13 +218,14 @@ void dp_stack_dump_conns(const struct dp_stack *st, void *file, unsigned max)
 		const uint64_t now = st->now_us;
 		fprintf(f, "dp-conn: %u->%u %s una %u nxt +%u max +%u unsent %u wnd %u cwnd %u ssth %u "
 			"rto %uus(in %lldms) backoff %u rec %d sacked %u persist %lld rlen %u rwnd %u ooo %u "
-			"fin q%d s%d r%d\n",
+			"fin q%d s%d r%d bufs r%u o%u s%u\n",
 			c->key.rport, c->key.lport, state_names[c->state], c->snd_una, c->snd_nxt - c->snd_una,
 			c->snd_max - c->snd_una, c->s_seq + c->s_len - c->snd_nxt, c->snd_wnd, c->cwnd,
 			c->ssthresh, c->rto_us, c->rto_at ? (long long)(c->rto_at - now) / 1000 : -1,
 			c->backoff, c->in_recovery, c->n_sacked,
 			c->persist_at ? (long long)(c->persist_at - now) / 1000 : -1, c->r_len,
-			dp_tcp_rcv_window(c), c->n_ooo, c->fin_queued, c->fin_sent, c->fin_rcvd);
+			dp_tcp_rcv_window(c), c->n_ooo, c->fin_queued, c->fin_sent, c->fin_rcvd,
+			c->r_true / st->truesize, c->o_true / st->truesize, c->s_true / st->truesize);
 	}
 }
 
@@ -316,71 +367,201 @@ static bool can_send(const struct dp_tcp_conn *c)
 		c->state == DP_TCP_SYN_RECEIVED || c->state == DP_TCP_SYN_SENT);
 }
 
+/* New send buffers the caps allow: slots, the flow's memory (2 x sndbuf) and the global cap. */
+static uint32_t snd_bufs_free(const struct dp_tcp_conn *c)
+{
+	const struct dp_stack *st = c->st;
+	uint64_t slots = c->sq.cap - (c->sq.tail - c->sq.head);
+	uint64_t cap = 2ull * st->conf.sndbuf, flow = c->s_true >= cap ? 0 : (cap - c->s_true) / st->truesize;
+	uint64_t glob = st->mem_held >= st->conf.mem_max ? 0 : (st->conf.mem_max - st->mem_held) / st->truesize;
+	uint64_t n = slots < flow ? slots : flow;
+	return (uint32_t)(n < glob ? n : glob);
+}
+
+static size_t tail_room(const struct dp_tcp_conn *c)
+{
+	if (!c->s_tail_end || c->sq.head == c->sq.tail)
+		return 0;
+	const struct dp_view *t = DP_VQ_AT(&c->sq, c->sq.tail - 1);
+	return (size_t)(c->s_tail_end - (t->p + t->len));
+}
+
 size_t dp_tcp_send_space(const struct dp_tcp_conn *c)
 {
-	return can_send(c) ? c->st->conf.sndbuf - c->s_len : 0;
+	if (!can_send(c) || c->s_len >= c->st->conf.sndbuf)
+		return 0;
+	size_t bytes = c->st->conf.sndbuf - c->s_len;
+	size_t bufs = (size_t)snd_bufs_free(c) * DP_FRAME_MAX + tail_room(c);
+	return bytes < bufs ? bytes : bufs;
 }
 
 void dp_tcp_want_writable(struct dp_tcp_conn *c) { c->want_writable = true; }
 
+static void sq_push(struct dp_tcp_conn *c, void *pkt, const uint8_t *p, uint32_t len)
+{
+	struct dp_view *v = DP_VQ_AT(&c->sq, c->sq.tail);
+
+	*v = (struct dp_view){ .pkt = pkt, .p = p, .len = len, .seq = c->s_seq + c->s_len };
+	c->sq.tail++;
+	c->s_len += len;
+	c->s_true += c->st->truesize;
+	c->st->mem_held += c->st->truesize;
+}
+
 size_t dp_tcp_send(struct dp_tcp_conn *c, const void *data, size_t len)
 {
-	const uint32_t cap = c->st->conf.sndbuf;
-	size_t n = dp_tcp_send_space(c), first;
-	uint32_t at;
+	struct dp_stack *st = c->st;
+	const uint8_t *src = data;
+	size_t done = 0;
 
-	if (n > len)
-		n = len;
-	if (n < len)
-		c->want_writable = true;
-	if (n == 0)
+	if (!can_send(c)) {
+		if (len)
+			c->want_writable = true;
 		return 0;
-	at = (c->s_off + c->s_len) % cap;
-	first = cap - at < n ? cap - at : n;
-	memcpy(c->sbuf + at, data, first);
-	memcpy(c->sbuf, (const uint8_t *)data + first, n - first);
-	c->s_len += (uint32_t)n;
+	}
+	while (done < len && c->s_len < st->conf.sndbuf) {
+		size_t want = len - done, room = tail_room(c);
+		if (want > st->conf.sndbuf - c->s_len)
+			want = st->conf.sndbuf - c->s_len;
+		if (room) {
+			/* Small writes share the buffer the last one started. */
+			struct dp_view *t = DP_VQ_AT(&c->sq, c->sq.tail - 1);
+			size_t k = want < room ? want : room;
+			memcpy((uint8_t *)t->p + t->len, src + done, k);
+			t->len += (uint32_t)k;
+			c->s_len += (uint32_t)k;
+			done += k;
+			continue;
+		}
+		void *pkt;
+		uint8_t *b;
+		if (snd_bufs_free(c) == 0 || (b = st->io.alloc(st->io.ctx, &pkt)) == NULL)
+			break;
+		sq_push(c, pkt, b, 0);
+		c->s_tail_end = b + DP_FRAME_MAX;
+	}
+	if (done < len)
+		c->want_writable = true;
+	if (done == 0)
+		return 0;
 	c->need_output = true;
 	api_done(c);
-	return n;
+	return done;
+}
+
+size_t dp_tcp_send_pkts(struct dp_tcp_conn *c, const struct dp_iov *v, unsigned n)
+{
+	struct dp_stack *st = c->st;
+	size_t done = 0, total = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += v[i].len;
+	if (!st->io.ref) {
+		/* An I/O side without references: copying is all there is. */
+		for (unsigned i = 0; i < n; i++) {
+			size_t k = dp_tcp_send(c, v[i].p, v[i].len);
+			done += k;
+			if (k < v[i].len)
+				break;
+		}
+		return done;
+	}
+	if (!can_send(c)) {
+		if (total)
+			c->want_writable = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t k = v[i].len;
+		if (k == 0)
+			continue;
+		if (c->s_len >= st->conf.sndbuf || snd_bufs_free(c) == 0)
+			break;
+		if (k > st->conf.sndbuf - c->s_len)
+			k = st->conf.sndbuf - c->s_len;
+		st->io.ref(st->io.ctx, v[i].pkt);
+		sq_push(c, v[i].pkt, v[i].p, k);
+		c->s_tail_end = NULL;
+		done += k;
+		if (k < v[i].len)
+			break;
+	}
+	if (done < total)
+		c->want_writable = true;
+	if (done == 0)
+		return 0;
+	c->need_output = true;
+	api_done(c);
+	return done;
 }
 
 size_t dp_tcp_recv_avail(const struct dp_tcp_conn *c) { return c->r_len; }
 
+unsigned dp_tcp_recv_segs(const struct dp_tcp_conn *c, struct dp_iov *v, unsigned max)
+{
+	unsigned k = 0;
+
+	for (uint32_t pos = c->rq.head; pos != c->rq.tail && k < max; pos++) {
+		const struct dp_view *r = &c->rq.v[pos % c->rq.cap];
+		if (r->len)
+			v[k++] = (struct dp_iov){ .pkt = r->pkt, .p = r->p, .len = r->len };
+	}
+	return k;
+}
+
 size_t dp_tcp_recv_peek(const struct dp_tcp_conn *c, const uint8_t **p)
 {
-	const uint32_t cap = c->st->conf.rcvbuf;
-	uint32_t run = cap - c->r_off;
+	struct dp_iov v;
 
-	*p = c->rbuf + c->r_off;
-	return run < c->r_len ? run : c->r_len;
+	if (dp_tcp_recv_segs(c, &v, 1) == 0) {
+		*p = NULL;
+		return 0;
+	}
+	*p = v.p;
+	return v.len;
 }
 
 size_t dp_tcp_recv_copy(const struct dp_tcp_conn *c, size_t off, void *dst, size_t n)
 {
-	const uint32_t cap = c->st->conf.rcvbuf;
-	size_t at, first;
+	uint8_t *d = dst;
+	size_t done = 0;
 
-	if (off >= c->r_len)
-		return 0;
-	if (n > c->r_len - off)
-		n = c->r_len - off;
-	at = (c->r_off + off) % cap;
-	first = cap - at < n ? cap - at : n;
-	memcpy(dst, c->rbuf + at, first);
-	memcpy((uint8_t *)dst + first, c->rbuf, n - first);
-	return n;
+	for (uint32_t pos = c->rq.head; pos != c->rq.tail && done < n; pos++) {
+		const struct dp_view *r = &c->rq.v[pos % c->rq.cap];
+		if (off >= r->len) {
+			off -= r->len;
+			continue;
+		}
+		size_t k = r->len - off < n - done ? r->len - off : n - done;
+		memcpy(d + done, r->p + off, k);
+		done += k;
+		off = 0;
+	}
+	return done;
 }
 
 void dp_tcp_recv_consume(struct dp_tcp_conn *c, size_t n)
 {
-	const uint32_t cap = c->st->conf.rcvbuf;
+	struct dp_stack *st = c->st;
+	const uint32_t cap = st->conf.rcvbuf;
 	uint32_t before = dp_tcp_rcv_window(c);
 
 	if (n > c->r_len)
 		n = c->r_len;
-	c->r_off = (uint32_t)((c->r_off + n) % cap);
 	c->r_len -= (uint32_t)n;
+	while (c->rq.head != c->rq.tail) {
+		struct dp_view *r = DP_VQ_AT(&c->rq, c->rq.head);
+		if (r->len > n) {
+			r->p += n;
+			r->len -= (uint32_t)n;
+			r->seq += (uint32_t)n;
+			break;
+		}
+		n -= r->len;
+		dp_view_drop(st, r);
+		c->r_true -= st->truesize;
+		c->rq.head++;
+	}
 	/* Window update (RFC 9293 §3.8.6.2.2): tell the peer once the window grew by 2 MSS or half the buffer. */
 	uint32_t after = dp_tcp_rcv_window(c);
 	if (c->state >= DP_TCP_ESTABLISHED && after - before > 0 &&

@@ -201,6 +201,7 @@ static void enter_time_wait(struct dp_tcp_conn *c)
 	c->rto_at = c->persist_at = c->delack_at = 0;
 	c->tw_at = c->st->now_us + (uint64_t)c->st->conf.time_wait_ms * 1000;
 	app_closed(c);
+	dp_conn_drop_rcv(c);   /* the application is gone: nobody reads what it left */
 }
 
 static void sack_add(struct dp_tcp_conn *c, uint32_t start, uint32_t end)
@@ -274,6 +275,30 @@ static void enter_recovery(struct dp_tcp_conn *c)
 	DP_CNT_INC(c->st, TCP_FAST_RETRANS);
 }
 
+/* The first n queued bytes are acknowledged: trim the head, drop buffers wholly acknowledged. */
+static void snd_release(struct dp_tcp_conn *c, uint32_t n)
+{
+	struct dp_stack *st = c->st;
+
+	c->s_len -= n;
+	c->s_seq += n;
+	while (c->sq.head != c->sq.tail) {
+		struct dp_view *v = DP_VQ_AT(&c->sq, c->sq.head);
+		if (v->len > n) {
+			v->p += n;
+			v->len -= n;
+			v->seq += n;
+			break;
+		}
+		n -= v->len;
+		dp_view_drop(st, v);
+		c->s_true -= st->truesize;
+		c->sq.head++;
+	}
+	if (c->sq.head == c->sq.tail)
+		c->s_tail_end = NULL;   /* the buffer small writes were filling went with the rest */
+}
+
 /* Processes the ACK field of an acceptable segment; false to stop processing the segment. */
 static bool ack_input(struct dp_tcp_conn *c, const struct dp_seg *s)
 {
@@ -327,9 +352,7 @@ static bool ack_input(struct dp_tcp_conn *c, const struct dp_seg *s)
 		uint32_t data = ack - c->s_seq;
 		if (data > c->s_len)
 			data = c->s_len;   /* the rest is our FIN */
-		c->s_off = (c->s_off + data) % st->conf.sndbuf;
-		c->s_len -= data;
-		c->s_seq += data;
+		snd_release(c, data);
 	}
 	if (c->ts_ok && s->has_ts && s->tsecr) {
 		uint32_t ms = dp_tcp_tsnow(st) - s->tsecr;
@@ -367,53 +390,209 @@ static bool ack_input(struct dp_tcp_conn *c, const struct dp_seg *s)
 	return true;
 }
 
-/* Writes payload [seq, seq+len) (inside the window) into the receive ring. */
-static void ring_put(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t len)
-{
-	const uint32_t cap = c->st->conf.rcvbuf;
-	uint32_t at = (c->r_off + c->r_len + (seq - c->rcv_nxt)) % cap;
-	uint32_t first = cap - at < len ? cap - at : len;
+/* ------------------------------------------------------------------ receive buffers */
 
-	memcpy(c->rbuf + at, p, first);
-	memcpy(c->rbuf, p + first, len - first);
+/* Holds payload [seq, seq + len) at p as a view: a reference on the frame's buffer, or a copy. */
+static bool view_take(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t len, struct dp_view *out)
+{
+	struct dp_stack *st = c->st;
+
+	if (st->rx_pkt) {
+		st->io.ref(st->io.ctx, st->rx_pkt);
+		*out = (struct dp_view){ .pkt = st->rx_pkt, .p = p, .len = len, .seq = seq };
+	} else {
+		void *pkt;
+		uint8_t *b = st->io.alloc(st->io.ctx, &pkt);
+		if (!b) {
+			DP_CNT_INC(st, TCP_RCV_NOBUF);
+			return false;
+		}
+		memcpy(b, p, len);   /* len <= DP_FRAME_MAX (data_input) */
+		*out = (struct dp_view){ .pkt = pkt, .p = b, .len = len, .seq = seq };
+	}
+	st->mem_held += st->truesize;
+	return true;
 }
 
-static bool ooo_add(struct dp_tcp_conn *c, uint32_t start, uint32_t end)
+/* Room for one more received buffer: a slot, the flow's cap (2 x rcvbuf) and the global cap. */
+static bool rcv_room(const struct dp_tcp_conn *c, bool in_order)
 {
-	struct dp_range *r = c->ooo;
-	unsigned n = c->n_ooo, i = 0;
+	const struct dp_stack *st = c->st;
 
-	while (i < n && SEQ_LT(r[i].end, start))
-		i++;
-	if (i < n && SEQ_LEQ(r[i].start, end)) {
-		if (SEQ_LT(start, r[i].start))
-			r[i].start = start;
-		if (SEQ_GT(end, r[i].end))
-			r[i].end = end;
-		while (i + 1 < n && SEQ_LEQ(r[i + 1].start, r[i].end)) {
-			if (SEQ_GT(r[i + 1].end, r[i].end))
-				r[i].end = r[i + 1].end;
-			memmove(&r[i + 1], &r[i + 2], (n - i - 2) * sizeof(*r));
-			n--;
-		}
-	} else {
-		if (n == DP_OOO_MAX)
-			return false;
-		memmove(&r[i + 1], &r[i], (n - i) * sizeof(*r));
-		r[i].start = start;
-		r[i].end = end;
-		n++;
+	if (in_order ? c->rq.tail - c->rq.head >= c->rq.cap : c->n_oq >= c->oq_cap)
+		return false;
+	return (uint64_t)c->r_true + c->o_true + st->truesize <= 2ull * st->conf.rcvbuf && dp_mem_ok(st, 1);
+}
+
+/* Recomputes the SACK ranges from the out-of-order views (their union, adjacent ones merged). */
+static void ooo_rebuild(struct dp_tcp_conn *c)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < c->n_oq; i++) {
+		const struct dp_view *v = &c->oq[i];
+		if (n && c->ooo[n - 1].end == v->seq)
+			c->ooo[n - 1].end = v->seq + v->len;
+		else if (n < DP_OOO_MAX)
+			c->ooo[n++] = (struct dp_range){ v->seq, v->seq + v->len };
 	}
 	c->n_ooo = (uint8_t)n;
-	c->sack_recent = start;
+}
+
+/*
+ * Copies runs of small in-order views (under half a frame each) together into fresh buffers,
+ * so a peer sending tiny segments cannot pin a buffer per byte. Order and bytes are unchanged.
+ */
+static void rcv_collapse(struct dp_tcp_conn *c)
+{
+	struct dp_stack *st = c->st;
+	struct dp_vq *q = &c->rq;
+	uint32_t r = q->head, w = q->head;
+
+	while (r != q->tail) {
+		struct dp_view *v = DP_VQ_AT(q, r);
+		if (v->len >= DP_FRAME_MAX / 2 || r + 1 == q->tail || DP_VQ_AT(q, r + 1)->len >= DP_FRAME_MAX / 2 ||
+		    v->len + DP_VQ_AT(q, r + 1)->len > DP_FRAME_MAX) {
+			if (w != r)
+				*DP_VQ_AT(q, w) = *v;
+			w++;
+			r++;
+			continue;
+		}
+		void *pkt;
+		uint8_t *b = st->io.alloc(st->io.ctx, &pkt);
+		if (!b)
+			break;
+		struct dp_view nv = { .pkt = pkt, .p = b, .len = 0, .seq = v->seq };
+		st->mem_held += st->truesize;
+		while (r != q->tail && DP_VQ_AT(q, r)->len < DP_FRAME_MAX / 2 &&
+		       nv.len + DP_VQ_AT(q, r)->len <= DP_FRAME_MAX) {
+			struct dp_view *x = DP_VQ_AT(q, r);
+			memcpy(b + nv.len, x->p, x->len);
+			nv.len += x->len;
+			dp_view_drop(st, x);
+			c->r_true -= st->truesize;
+			r++;
+		}
+		*DP_VQ_AT(q, w) = nv;
+		c->r_true += st->truesize;
+		w++;
+		DP_CNT_INC(st, TCP_RCV_COLLAPSE);
+	}
+	while (r != q->tail)
+		*DP_VQ_AT(q, w++) = *DP_VQ_AT(q, r++);
+	q->tail = w;
+}
+
+/* Makes room for one more received buffer: collapse, then (for in-order data) prune out of order. */
+static bool rcv_make_room(struct dp_tcp_conn *c, bool in_order)
+{
+	if (rcv_room(c, in_order))
+		return true;
+	rcv_collapse(c);
+	if (!in_order || rcv_room(c, true))
+		return rcv_room(c, in_order);
+	while (c->n_oq && !rcv_room(c, true)) {
+		dp_view_drop(c->st, &c->oq[--c->n_oq]);
+		c->o_true -= c->st->truesize;
+		DP_CNT_INC(c->st, TCP_OOO_PRUNE);
+	}
+	ooo_rebuild(c);
+	return rcv_room(c, true);
+}
+
+/* Whether [start, end] would be a new SACK range rather than extend or overlap one. */
+static bool ooo_new_block(const struct dp_tcp_conn *c, uint32_t start, uint32_t end)
+{
+	for (unsigned i = 0; i < c->n_ooo; i++)
+		if (SEQ_LEQ(c->ooo[i].start, end) && SEQ_LEQ(start, c->ooo[i].end))
+			return false;
 	return true;
+}
+
+/* An out-of-order segment (inside the window, seq > rcv_nxt): held as a view, trimmed against held ones. */
+static void ooo_input(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t len)
+{
+	struct dp_stack *st = c->st;
+	uint32_t i = 0, end = seq + len;
+	struct dp_view v;
+
+	for (uint32_t k = 0; k < c->n_oq; k++) {
+		const struct dp_view *o = &c->oq[k];
+		if (SEQ_LEQ(o->seq, seq) && SEQ_GEQ(o->seq + o->len, end)) {
+			DP_CNT_INC(st, TCP_OOO_DUP);
+			return;
+		}
+	}
+	if (ooo_new_block(c, seq, end) && c->n_ooo == DP_OOO_MAX) {
+		DP_CNT_INC(st, TCP_OOO_DROP);
+		return;
+	}
+	/* Views the new segment covers go; overlaps at either end trim the new one. */
+	while (i < c->n_oq) {
+		struct dp_view *o = &c->oq[i];
+		const uint32_t oend = o->seq + o->len;
+		if (SEQ_LEQ(oend, seq)) {
+			i++;
+			continue;
+		}
+		if (SEQ_GEQ(o->seq, end))
+			break;
+		if (SEQ_GEQ(o->seq, seq) && SEQ_LEQ(oend, end)) {
+			dp_view_drop(st, o);
+			c->o_true -= st->truesize;
+			memmove(o, o + 1, (size_t)(c->n_oq - i - 1) * sizeof(*o));
+			c->n_oq--;
+			continue;
+		}
+		if (SEQ_LT(o->seq, seq)) {
+			p += oend - seq;
+			seq = oend;
+			i++;
+			continue;
+		}
+		end = o->seq;
+		break;
+	}
+	len = end - seq;
+	if (len == 0) {
+		DP_CNT_INC(st, TCP_OOO_DUP);
+		ooo_rebuild(c);
+		return;
+	}
+	if (!rcv_make_room(c, false)) {
+		DP_CNT_INC(st, TCP_RCV_MEM_DROP);
+		ooo_rebuild(c);
+		return;
+	}
+	if (!view_take(c, seq, p, len, &v)) {
+		ooo_rebuild(c);
+		return;
+	}
+	memmove(&c->oq[i + 1], &c->oq[i], (size_t)(c->n_oq - i) * sizeof(c->oq[0]));
+	c->oq[i] = v;
+	c->n_oq++;
+	c->o_true += st->truesize;
+	ooo_rebuild(c);
+	c->sack_recent = seq;
+	DP_CNT_INC(st, TCP_OOO);
+}
+
+static void rq_push(struct dp_tcp_conn *c, const struct dp_view *v)
+{
+	*DP_VQ_AT(&c->rq, c->rq.tail) = *v;
+	c->rq.tail++;
+	c->r_true += c->st->truesize;
+	c->r_len += v->len;
+	c->rcv_nxt += v->len;
 }
 
 /* Data of an acceptable segment; returns true when in-order data arrived. */
 static bool data_input(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t len, bool *fin)
 {
 	struct dp_stack *st = c->st;
-	const uint32_t space = st->conf.rcvbuf - c->r_len;
+	const uint32_t space = dp_tcp_rcv_accept_window(c);
+	struct dp_view v;
 
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t skip = c->rcv_nxt - seq;
@@ -435,34 +614,49 @@ static bool data_input(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, ui
 		len = over >= len ? 0 : len - over;
 		*fin = false;
 	}
+	if (!st->rx_pkt && len > DP_FRAME_MAX) {
+		len = DP_FRAME_MAX;   /* a copy takes one buffer; the rest comes again */
+		*fin = false;
+	}
 	if (len == 0)
 		return false;
 	if (seq != c->rcv_nxt) {
-		if (!ooo_add(c, seq, seq + len)) {
-			DP_CNT_INC(st, TCP_OOO_DROP);
-			c->ack_now = true;
-			*fin = false;
-			return false;
-		}
-		ring_put(c, seq, p, len);
-		DP_CNT_INC(st, TCP_OOO);
+		ooo_input(c, seq, p, len);
 		c->ack_now = true;    /* RFC 5681 §4.2: an immediate (duplicate) ACK with SACK */
 		*fin = false;         /* a FIN after a hole waits for its retransmission */
 		return false;
 	}
-	ring_put(c, seq, p, len);
-	c->r_len += len;
-	c->rcv_nxt += len;
-	if (c->n_ooo) {
-		/* Pull in out-of-order blocks the new data reached. */
-		while (c->n_ooo && SEQ_LEQ(c->ooo[0].start, c->rcv_nxt)) {
-			if (SEQ_GT(c->ooo[0].end, c->rcv_nxt)) {
-				c->r_len += c->ooo[0].end - c->rcv_nxt;
-				c->rcv_nxt = c->ooo[0].end;
+	if (!rcv_make_room(c, true)) {
+		DP_CNT_INC(st, TCP_RCV_MEM_DROP);
+		c->ack_now = true;
+		*fin = false;
+		return false;
+	}
+	if (!view_take(c, seq, p, len, &v)) {
+		c->ack_now = true;
+		*fin = false;
+		return false;
+	}
+	rq_push(c, &v);
+	if (c->n_oq) {
+		/* Pull in out-of-order views the new data reached (trimming what it already covers). */
+		uint32_t k = 0;
+		while (k < c->n_oq && SEQ_LEQ(c->oq[k].seq, c->rcv_nxt) && c->rq.tail - c->rq.head < c->rq.cap) {
+			struct dp_view o = c->oq[k++];
+			c->o_true -= st->truesize;
+			if (SEQ_LEQ(o.seq + o.len, c->rcv_nxt)) {
+				dp_view_drop(st, &o);
+				continue;
 			}
-			memmove(&c->ooo[0], &c->ooo[1], (size_t)(c->n_ooo - 1) * sizeof(c->ooo[0]));
-			c->n_ooo--;
+			uint32_t skip = c->rcv_nxt - o.seq;
+			o.p += skip;
+			o.len -= skip;
+			o.seq += skip;
+			rq_push(c, &o);
 		}
+		memmove(&c->oq[0], &c->oq[k], (size_t)(c->n_oq - k) * sizeof(c->oq[0]));
+		c->n_oq -= k;
+		ooo_rebuild(c);
 		c->ack_now = true;
 	}
 	/* Delayed ACK (RFC 9293 §3.8.6.3): at least every second full segment. */
@@ -477,7 +671,7 @@ static bool data_input(struct dp_tcp_conn *c, uint32_t seq, const uint8_t *p, ui
 
 static bool seq_acceptable(const struct dp_tcp_conn *c, uint32_t seq, uint32_t len)
 {
-	const uint32_t wnd = dp_tcp_rcv_window(c);
+	const uint32_t wnd = dp_tcp_rcv_accept_window(c);
 
 	/* An empty segment exactly at the right edge is taken (as Linux does): a peer that filled
 	 * our window sends its ACKs from there. */
@@ -550,7 +744,7 @@ static void sync_input(struct dp_tcp_conn *c, struct dp_seg *s)
 		return;
 	}
 	if (!seq_acceptable(c, s->seq, seg_len)) {
-		if (s->len > 0 && dp_tcp_rcv_window(c) == 0 && s->seq == c->rcv_nxt) {
+		if (s->len > 0 && dp_tcp_rcv_accept_window(c) == 0 && s->seq == c->rcv_nxt) {
 			/* A probe into our zero window: take its ACK, drop its data. */
 			s->len = 0;
 			fin = false;

@@ -19,20 +19,115 @@ static void st32(uint8_t *p, uint32_t v)
 
 uint32_t dp_tcp_tsnow(const struct dp_stack *st) { return (uint32_t)(st->now_us / 1000) + 1; }
 
-uint32_t dp_tcp_rcv_window(const struct dp_tcp_conn *c) { return c->st->conf.rcvbuf - c->r_len; }
+/*
+ * The window to offer: the payload bytes still allowed (rcvbuf - r_len), and no more than the
+ * buffers the memory caps still allow (per flow 2 x rcvbuf in truesize, global mem_max) can
+ * carry at one full segment each.
+ */
+uint32_t dp_tcp_rcv_window(const struct dp_tcp_conn *c)
+{
+	const struct dp_stack *st = c->st;
+	const uint64_t cap = 2ull * st->conf.rcvbuf, held = (uint64_t)c->r_true + c->o_true;
+	uint64_t bufs = held >= cap ? 0 : (cap - held) / st->truesize;
+	uint64_t glob = st->mem_held >= st->conf.mem_max ? 0 : (st->conf.mem_max - st->mem_held) / st->truesize;
+	uint64_t slots = c->rq.cap - (c->rq.tail - c->rq.head);
+	uint32_t w = c->r_len >= st->conf.rcvbuf ? 0 : st->conf.rcvbuf - c->r_len;
+
+	if (glob < bufs)
+		bufs = glob;
+	if (slots < bufs)
+		bufs = slots;
+	bufs *= dp_addr_is_v4(&c->key.raddr) ? 1460 : 1440;
+	return bufs < w ? (uint32_t)bufs : w;
+}
+
+uint32_t dp_tcp_rcv_accept_window(const struct dp_tcp_conn *c)
+{
+	uint32_t w = dp_tcp_rcv_window(c), adv = c->rcv_adv - c->rcv_nxt;
+
+	/* What was advertised stays acceptable (the window never shrinks); rcv_adv is only
+	 * meaningful once set, and never more than two buffers ahead. */
+	if (SEQ_GT(c->rcv_adv, c->rcv_nxt) && adv <= 2 * c->st->conf.rcvbuf && adv > w)
+		w = adv;
+	return w;
+}
+
+/* Position of the send view holding seq (the last view when seq is at the end). */
+static uint32_t sq_find(struct dp_tcp_conn *c, uint32_t seq)
+{
+	const struct dp_vq *q = &c->sq;
+	uint32_t pos = c->s_cur_pos;
+
+	if (pos - q->head >= q->tail - q->head || SEQ_LT(seq, DP_VQ_AT(q, pos)->seq))
+		pos = q->head;
+	while (pos + 1 != q->tail) {
+		const struct dp_view *v = DP_VQ_AT(q, pos);
+		if (SEQ_LT(seq, v->seq + v->len))
+			break;
+		pos++;
+	}
+	c->s_cur_pos = pos;
+	return pos;
+}
+
+/* Gathers the send-queue bytes [seq, seq + len) as up to DP_CHAIN_MAX views; returns the bytes covered. */
+static uint32_t sq_gather(struct dp_tcp_conn *c, uint32_t seq, uint32_t len, struct dp_iov *v, unsigned *n)
+{
+	const struct dp_vq *q = &c->sq;
+	uint32_t done = 0;
+
+	*n = 0;
+	if (q->head == q->tail || len == 0)
+		return 0;
+	for (uint32_t pos = sq_find(c, seq); pos != q->tail && done < len && *n < DP_CHAIN_MAX; pos++) {
+		const struct dp_view *w = DP_VQ_AT(q, pos);
+		uint32_t off = seq + done - w->seq;
+		if (SEQ_LT(seq + done, w->seq) || off >= w->len)
+			continue;
+		uint32_t k = w->len - off < len - done ? w->len - off : len - done;
+		v[(*n)++] = (struct dp_iov){ .pkt = w->pkt, .p = w->p + off, .len = k };
+		done += k;
+	}
+	return done;
+}
+
+uint32_t dp_tcp_chain_fit(struct dp_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	struct dp_iov v[DP_CHAIN_MAX];
+	unsigned n;
+
+	return sq_gather(c, seq, len, v, &n);
+}
+
+/* Adds bytes that start at an odd offset of the summed stream (RFC 1071 byte-order independence). */
+static uint32_t csum_add_at(uint32_t sum, const uint8_t *p, size_t len, bool odd)
+{
+	uint32_t s = dp_csum_add(0, p, len);
+	uint64_t t;
+
+	if (odd) {
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xff) << 8 | s >> 8;
+	}
+	t = (uint64_t)sum + s;
+	return (uint32_t)((t & 0xffffffff) + (t >> 32));
+}
 
 /*
  * Fills the TCP header and checksum at tcp for a segment of the given key, then hands the
- * frame to IP. opts: opt_len bytes already written after the 20-byte header; payload follows.
+ * frame to IP. opts: opt_len bytes already written after the 20-byte header; the payload
+ * (plen bytes) follows in the buffer when n == 0, else in the views v[0..n).
  */
 static void finish_and_send(struct dp_stack *st, void *pkt, uint8_t *f, const struct dp_flow_key *k,
 			    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, size_t opt_len,
-			    size_t plen)
+			    size_t plen, const struct dp_iov *v, unsigned n)
 {
 	uint8_t *l3 = f + DP_ETH_HDR;
 	size_t ihl = dp_addr_is_v4(&k->raddr) ? 20 : 40;
 	uint8_t *t = l3 + ihl;
-	size_t tlen = 20 + opt_len + plen;
+	size_t hlen = 20 + opt_len, tlen = hlen + plen;
+	bool odd_piece = false;
 
 	st16(t, k->lport);
 	st16(t + 2, k->rport);
@@ -44,16 +139,27 @@ static void finish_and_send(struct dp_stack *st, void *pkt, uint8_t *f, const st
 	st16(t + 16, 0);
 	st16(t + 18, 0);
 	dp_ip_header(st, l3, &k->laddr, &k->raddr, IPPROTO_TCP_, tlen);
-	if (st->io.offloads & DP_IO_TX_TCP_CSUM) {
+	for (unsigned i = 0; i + 1 < n; i++)
+		odd_piece |= (v[i].len & 1) != 0;
+	if ((st->io.offloads & DP_IO_TX_TCP_CSUM) && !odd_piece) {
 		/* The port finishes it: leave the folded, uncomplemented pseudo-header sum. */
 		uint32_t ps = dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_, (uint32_t)tlen);
 		st16(t + 16, (uint16_t)~dp_csum_fold(ps));
 	} else {
-		st16(t + 16, dp_csum_fold(dp_csum_add(dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_,
-								    (uint32_t)tlen), t, tlen)));
+		uint32_t sum = dp_csum_pseudo(&k->laddr, &k->raddr, IPPROTO_TCP_, (uint32_t)tlen);
+		size_t at = hlen;
+		sum = dp_csum_add(sum, t, n ? hlen : tlen);
+		for (unsigned i = 0; i < n; i++) {
+			sum = csum_add_at(sum, v[i].p, v[i].len, (at & 1) != 0);
+			at += v[i].len;
+		}
+		st16(t + 16, dp_csum_fold(sum));
 	}
 	DP_CNT_INC(st, TCP_SEGS_OUT);
-	dp_ip_output(st, pkt, f, ihl + tlen, &k->raddr);
+	if (n)
+		dp_ip_output_chain(st, pkt, f, ihl + hlen, v, n, plen, &k->raddr);
+	else
+		dp_ip_output(st, pkt, f, ihl + tlen, &k->raddr);
 }
 
 static uint8_t *tcp_start(struct dp_stack *st, const struct dp_flow_key *k, void **pkt)
@@ -123,6 +229,8 @@ void dp_tcp_send_seg(struct dp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 				!synack || c->sack_ok, !synack || c->ts_ok, dp_tcp_tsnow(st), c->ts_recent);
 		wfield = (uint16_t)(win > 65535 ? 65535 : win);
 		seq = c->iss;
+		if (flags & TH_ACK)
+			c->rcv_adv = c->rcv_nxt + wfield;
 	} else {
 		unsigned nsack = (flags & TH_RST) ? 0 : sack_blocks(c);
 		if (c->ts_ok) {
@@ -154,12 +262,11 @@ void dp_tcp_send_seg(struct dp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 		if (!(flags & TH_RST))
 			c->rcv_adv = c->rcv_nxt + ((uint32_t)wfield << c->rcv_wscale);
 	}
+	struct dp_iov v[DP_CHAIN_MAX];
+	unsigned nv = 0;
 	if (len) {
-		const uint32_t cap = st->conf.sndbuf;
-		uint32_t at = (c->s_off + (seq - c->s_seq)) % cap;
-		uint32_t first = cap - at < len ? cap - at : len;
-		memcpy(o + n, c->sbuf + at, first);
-		memcpy(o + n + first, c->sbuf, len - first);
+		/* The caller cut len to what chains (dp_tcp_chain_fit). */
+		len = sq_gather(c, seq, len, v, &nv);
 		if (SEQ_LT(seq, c->snd_max)) {
 			DP_CNT_INC(st, TCP_RETRANS);
 			if (c->rtt_timing && SEQ_LEQ(seq, c->rtt_seq))
@@ -168,7 +275,7 @@ void dp_tcp_send_seg(struct dp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t 
 	}
 	const bool has_ack = (flags & TH_ACK) != 0;
 	finish_and_send(st, pkt, o - 20 - (dp_addr_is_v4(&c->key.raddr) ? 20 : 40) - DP_ETH_HDR, &c->key,
-			seq, has_ack ? c->rcv_nxt : 0, flags, wfield, n, len);
+			seq, has_ack ? c->rcv_nxt : 0, flags, wfield, n, len, v, nv);
 	if (has_ack) {
 		c->last_ack_sent = c->rcv_nxt;
 		c->ack_now = false;
@@ -198,11 +305,11 @@ void dp_tcp_send_rst_for(struct dp_stack *st, const struct dp_seg *s)
 	DP_CNT_INC(st, TCP_RST_SENT);
 	uint8_t *f = o - 20 - (dp_addr_is_v4(&k.raddr) ? 20 : 40) - DP_ETH_HDR;
 	if (s->flags & TH_ACK)
-		finish_and_send(st, pkt, f, &k, s->ack, 0, TH_RST, 0, 0, 0);
+		finish_and_send(st, pkt, f, &k, s->ack, 0, TH_RST, 0, 0, 0, NULL, 0);
 	else
 		finish_and_send(st, pkt, f, &k, 0,
 				s->seq + s->len + ((s->flags & TH_SYN) ? 1 : 0) + ((s->flags & TH_FIN) ? 1 : 0),
-				TH_RST | TH_ACK, 0, 0, 0);
+				TH_RST | TH_ACK, 0, 0, 0, NULL, 0);
 }
 
 void dp_tcp_send_synack_cookie(struct dp_stack *st, const struct dp_seg *s, uint32_t iss, uint16_t mss)
@@ -218,7 +325,7 @@ void dp_tcp_send_synack_cookie(struct dp_stack *st, const struct dp_seg *s, uint
 	n = syn_options(o, mss, -1, false, false, 0, 0);
 	finish_and_send(st, pkt, o - 20 - (dp_addr_is_v4(&k.raddr) ? 20 : 40) - DP_ETH_HDR, &k, iss,
 			s->seq + 1, TH_SYN | TH_ACK, (uint16_t)(st->conf.rcvbuf > 65535 ? 65535 : st->conf.rcvbuf),
-			n, 0);
+			n, 0, NULL, 0);
 }
 
 /* The next hole to retransmit during recovery: [*seq, *seq + *len), below the highest SACK. */
@@ -296,6 +403,7 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 		while (c->rexmit_budget && next_hole(c, &hs, &hl, pmss)) {
 			if (SEQ_GT(hs + hl, data_end))
 				hl = data_end - hs;
+			hl = dp_tcp_chain_fit(c, hs, hl);
 			if (hl == 0)
 				break;
 			dp_tcp_send_seg(c, hs, hl, TH_ACK);
@@ -328,6 +436,10 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 			break;
 		/* Sender silly-window avoidance: no small segments while data is in flight. */
 		if (n < pmss && n < avail && inflight > 0)
+			break;
+		/* A segment chains at most DP_CHAIN_MAX buffers (tiny queued views make short segments). */
+		n = dp_tcp_chain_fit(c, c->snd_nxt, n);
+		if (n == 0)
 			break;
 		if (n == avail)
 			flags |= TH_PSH;

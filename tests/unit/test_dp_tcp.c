@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -23,40 +24,92 @@
 
 /* ------------------------------------------------------------------ memory I/O */
 
+/*
+ * Reference-counted buffers, each its own allocation: a read after the last reference is dropped
+ * is a heap use-after-free under ASan, a second drop fails the test, and teardown checks that no
+ * buffer is left live. At most NBUF live at once, like a pool.
+ */
 enum { NBUF = 512, NOUT = 512 };
-static uint8_t bufs[NBUF][DP_FRAME_MAX];
-static bool busy[NBUF];
+struct tbuf {
+	unsigned refs;
+	uint8_t data[DP_FRAME_MAX];
+};
+static unsigned live;
 static struct {
 	uint8_t b[DP_FRAME_MAX];
 	size_t len;
+	unsigned nchain;              /* payload views the frame was sent with */
+	const void *chain_pkt[16];    /* their buffers */
+	const uint8_t *chain_p[16];
 } outq[NOUT];
 static unsigned out_head, out_tail;
 static uint64_t now;
+static void *last_in_pkt;         /* the buffer of the last frame the client sent */
+/* Stack sizes of the next setup (tests of the caps change them before setup_with). */
+static uint32_t truesize = 2048, rcvbuf_conf = 65536, sndbuf_conf = 65536;
 
 static uint8_t *mem_alloc(void *ctx, void **pkt)
 {
 	(void)ctx;
-	for (unsigned i = 0; i < NBUF; i++)
-		if (!busy[i]) {
-			busy[i] = true;
-			*pkt = (void *)(uintptr_t)(i + 1);
-			return bufs[i];
-		}
-	return NULL;
+	if (live == NBUF)
+		return NULL;
+	struct tbuf *b = malloc(sizeof(*b));
+	assert_non_null(b);
+	b->refs = 1;
+	live++;
+	*pkt = b;
+	return b->data;
+}
+
+static void mem_ref(void *ctx, void *pkt)
+{
+	(void)ctx;
+	struct tbuf *b = pkt;
+	assert_true(b->refs > 0);
+	b->refs++;
 }
 
 static void mem_free(void *ctx, void *pkt)
 {
 	(void)ctx;
-	busy[(uintptr_t)pkt - 1] = false;
+	struct tbuf *b = pkt;
+	assert_true(b->refs > 0);
+	if (--b->refs == 0) {
+		live--;
+		free(b);
+	}
 }
 
 static void mem_send(void *ctx, void *pkt, size_t len)
 {
-	unsigned i = (unsigned)((uintptr_t)pkt - 1);
+	struct tbuf *b = pkt;
 	assert_true(out_tail - out_head < NOUT);
-	memcpy(outq[out_tail % NOUT].b, bufs[i], len);
+	memcpy(outq[out_tail % NOUT].b, b->data, len);
 	outq[out_tail % NOUT].len = len;
+	outq[out_tail % NOUT].nchain = 0;
+	out_tail++;
+	mem_free(ctx, pkt);
+}
+
+static void mem_send_chain(void *ctx, void *pkt, size_t hdr_len, const struct dp_iov *v, unsigned n)
+{
+	struct tbuf *b = pkt;
+	size_t len = hdr_len;
+	assert_true(out_tail - out_head < NOUT);
+	assert_true(n >= 1 && n <= 16);
+	memcpy(outq[out_tail % NOUT].b, b->data, hdr_len);
+	for (unsigned i = 0; i < n; i++) {
+		struct tbuf *pb = v[i].pkt;
+		assert_true(pb->refs > 0);                        /* the stack still holds it */
+		assert_true(v[i].p >= pb->data && v[i].p + v[i].len <= pb->data + DP_FRAME_MAX);
+		assert_true(len + v[i].len <= DP_FRAME_MAX);
+		memcpy(outq[out_tail % NOUT].b + len, v[i].p, v[i].len);
+		len += v[i].len;
+		outq[out_tail % NOUT].chain_pkt[i] = v[i].pkt;
+		outq[out_tail % NOUT].chain_p[i] = v[i].p;
+	}
+	outq[out_tail % NOUT].len = len;
+	outq[out_tail % NOUT].nchain = n;
 	out_tail++;
 	mem_free(ctx, pkt);
 }
@@ -138,7 +191,9 @@ static uint16_t srv_port = 80;   /* where the client's segments go */
 static void cli_seg_x(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const uint8_t *opts,
 		      size_t olen, const void *data, size_t len, bool bad_csum)
 {
-	uint8_t f[DP_FRAME_MAX];
+	void *pkt;
+	uint8_t *f = mem_alloc(NULL, &pkt);
+	assert_non_null(f);
 	uint8_t *ip = f + 14, *t = ip + 20;
 	size_t tl = 20 + olen + len;
 	uint8_t ph[12];
@@ -177,7 +232,10 @@ static void cli_seg_x(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, c
 	for (int i = 0; i < 12; i += 2)
 		s += (uint32_t)(ph[i] << 8 | ph[i + 1]);
 	put16(t + 16, csum(t, tl, s) ^ (bad_csum ? 0x0101 : 0));
-	dp_stack_input(st, f, 14 + 20 + tl, now);
+	/* By reference, as a port hands frames over: the stack keeps payload in this buffer. */
+	last_in_pkt = pkt;
+	dp_stack_input_pkt(st, pkt, f, 14 + 20 + tl, now, 0);
+	mem_free(NULL, pkt);
 }
 
 static void cli_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const void *data, size_t len)
@@ -304,15 +362,16 @@ static void arp_from_client(void)
 static int setup_with(uint32_t backlog, uint32_t idle_ms)
 {
 	struct dp_stack_conf conf;
-	const struct dp_io io = { .alloc = mem_alloc, .send = mem_send, .free = mem_free };
+	const struct dp_io io = { .alloc = mem_alloc, .send = mem_send, .free = mem_free, .ref = mem_ref,
+				  .send_chain = mem_send_chain, .truesize = truesize };
 
 	dp_stack_conf_defaults(&conf);
 	memcpy(conf.mac, st_mac, 6);
 	dp_addr_from_v4(&conf.ip4, 0x0a000001);
 	conf.ip4_prefix = 24;
 	conf.max_conns = 16;
-	conf.sndbuf = 65536;
-	conf.rcvbuf = 65536;
+	conf.sndbuf = sndbuf_conf;
+	conf.rcvbuf = rcvbuf_conf;
 	conf.syn_backlog = backlog;
 	conf.rto_min_ms = 200;
 	conf.rto_init_ms = 1000;
@@ -322,7 +381,7 @@ static int setup_with(uint32_t backlog, uint32_t idle_ms)
 	conf.max_retries = 4;
 	conf.seed = 12345;
 	memset(&app, 0, sizeof(app));
-	memset(busy, 0, sizeof(busy));
+	live = 0;
 	out_head = out_tail = 0;
 	now = 1000000;
 	srv_port = 80;
@@ -340,14 +399,23 @@ static int setup_with(uint32_t backlog, uint32_t idle_ms)
 static int setup(void **state) { (void)state; return setup_with(64, 0); }
 static int setup_backlog1(void **state) { (void)state; return setup_with(1, 0); }
 static int setup_idle(void **state) { (void)state; return setup_with(64, 5000); }
+/* rcvbuf 4096 with 4 KiB buffers: the receive cap (2 x rcvbuf in truesize) is two buffers. */
+static int setup_small(void **state)
+{
+	(void)state;
+	truesize = 4096;
+	rcvbuf_conf = 4096;
+	return setup_with(64, 0);
+}
 
 static int teardown(void **state)
 {
 	(void)state;
 	dp_stack_destroy(st);
 	st = NULL;
-	for (unsigned i = 0; i < NBUF; i++)
-		assert_false(busy[i]);   /* every buffer came back */
+	truesize = 2048;
+	rcvbuf_conf = sndbuf_conf = 65536;
+	assert_int_equal(live, 0);   /* every reference came back, exactly once */
 	return 0;
 }
 
@@ -807,6 +875,312 @@ static void test_active_open(void **state)
 	assert_int_equal(s.len, 1400);
 }
 
+
+/* ------------------------------------------------------------------ zero copy */
+
+static size_t held_rcv(void)
+{
+	size_t r, w;
+	dp_tcp_mem(app.conn, &r, &w);
+	return r;
+}
+
+static size_t held_snd(void)
+{
+	size_t r, w;
+	dp_tcp_mem(app.conn, &r, &w);
+	return w;
+}
+
+/* Received payload is read where it arrived; a reference keeps it past consumption. */
+static void test_zc_recv_in_place(void **state)
+{
+	struct dp_iov v[4];
+	uint8_t o[12];
+	(void)state;
+	uint32_t iss = handshake(1000, true);
+
+	cli_seg_x(A | P, 1001, iss + 1, 512, o, ts_opt(o, 102, 0), "hello", 5, false);
+	void *first = last_in_pkt;
+	cli_seg_x(A | P, 1006, iss + 1, 512, o, ts_opt(o, 103, 0), " world", 6, false);
+	assert_int_equal(app.data, 2);
+	assert_int_equal(dp_tcp_recv_avail(app.conn), 11);
+	assert_int_equal(dp_tcp_recv_segs(app.conn, v, 4), 2);
+	/* The views are the input buffers themselves: no copy was made. */
+	assert_ptr_equal(v[0].pkt, first);
+	assert_ptr_equal(v[1].pkt, last_in_pkt);
+	assert_ptr_equal(v[0].p, ((struct tbuf *)first)->data + 14 + 20 + 20 + 12);
+	assert_int_equal(v[0].len, 5);
+	assert_memory_equal(v[0].p, "hello", 5);
+	assert_memory_equal(v[1].p, " world", 6);
+	assert_int_equal(live, 2);                     /* the stack's references only */
+	assert_int_equal(held_rcv(), 2 * 2048);        /* truesize per buffer, whatever the length */
+	const uint8_t *p;
+	assert_int_equal(dp_tcp_recv_peek(app.conn, &p), 5);
+	assert_ptr_equal(p, v[0].p);
+	uint8_t buf[16];
+	assert_int_equal(dp_tcp_recv_copy(app.conn, 3, buf, sizeof(buf)), 8);
+	assert_memory_equal(buf, "lo world", 8);
+	/* Keep "hello" past its consumption with our own reference. */
+	dp_pkt_ref(st, v[0].pkt);
+	dp_tcp_recv_consume(app.conn, 7);              /* "hello w": the first buffer goes */
+	assert_int_equal(held_rcv(), 2048);
+	assert_int_equal(live, 2);                     /* ours keeps the first alive */
+	assert_memory_equal(v[0].p, "hello", 5);
+	dp_pkt_free(st, v[0].pkt);
+	assert_int_equal(live, 1);
+	assert_int_equal(dp_tcp_recv_segs(app.conn, v, 4), 1);
+	assert_int_equal(v[0].len, 4);
+	assert_memory_equal(v[0].p, "orld", 4);
+	dp_tcp_recv_consume(app.conn, 4);
+	assert_int_equal(live, 0);
+	assert_int_equal(held_rcv(), 0);
+	assert_int_equal(dp_tcp_recv_segs(app.conn, v, 4), 0);
+}
+
+/* Out-of-order segments are held as views: trimmed against each other, duplicates dropped. */
+static void test_zc_ooo_views(void **state)
+{
+	struct seg s;
+	struct dp_iov v[8];
+	uint8_t d[2000];
+	(void)state;
+	uint32_t iss = handshake(5000, false);
+
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 13 + 1);
+	/* Stream offsets are seq - 5001. [1000,1500) and [1800,2000) first. */
+	cli_seg(A, 6001, iss + 1, 512, d + 1000, 500);
+	cli_seg(A, 6801, iss + 1, 512, d + 1800, 200);
+	assert_int_equal(held_rcv(), 2 * 2048);
+	/* [1200,1400): already held, dropped. */
+	cli_seg(A, 6201, iss + 1, 512, d + 1200, 200);
+	assert_int_equal(counter(DP_CNT_TCP_OOO_DUP), 1);
+	assert_int_equal(held_rcv(), 2 * 2048);
+	/* [1400,1900): trimmed to the gap [1500,1800). */
+	cli_seg(A, 6401, iss + 1, 512, d + 1400, 500);
+	assert_int_equal(held_rcv(), 3 * 2048);
+	/* [900,2000) covers all three: they go, it stays (one view). */
+	cli_seg(A, 5901, iss + 1, 512, d + 900, 1100);
+	assert_int_equal(held_rcv(), 1 * 2048);
+	assert_int_equal(live, 1);
+	drain();
+	/* [0,1000) fills the hole: everything in order, in two views. */
+	cli_seg(A, 5001, iss + 1, 512, d, 1000);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 7001);
+	assert_int_equal(s.nsack, 0);
+	assert_int_equal(dp_tcp_recv_segs(app.conn, v, 8), 2);
+	assert_int_equal(v[0].len, 1000);
+	assert_int_equal(v[1].len, 1000);
+	assert_ptr_equal(v[0].pkt, last_in_pkt);
+	uint8_t got[2000];
+	assert_int_equal(dp_tcp_recv_copy(app.conn, 0, got, sizeof(got)), 2000);
+	assert_memory_equal(got, d, 2000);
+	dp_tcp_recv_consume(app.conn, 2000);
+	assert_int_equal(live, 0);
+}
+
+/* Caps count truesize: 1-byte segments cost a buffer each; small ones are collapsed, out-of-order
+ * ones dropped at the cap, in-order data prunes out-of-order; the window follows the buffers. */
+static void test_zc_caps_truesize(void **state)
+{
+	struct seg s;
+	struct dp_iov v[4];
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	/* Two 4 KiB buffers may be held: the window is 2 x 1460, not rcvbuf (4096). */
+	cli_seg(A, 101, iss + 1, 512, "a", 1);
+	assert_int_equal(held_rcv(), 4096);
+	cli_seg(A, 102, iss + 1, 512, "b", 1);
+	assert_int_equal(held_rcv(), 8192);
+	assert_true(next_seg(&s));                     /* second segment: immediate ACK */
+	assert_int_equal(s.ack, 103);
+	assert_int_equal(s.wnd, 2 * 1460 - 2);         /* never shrunk below what was offered */
+	/* A third: the two small views are copied into one buffer to make room. */
+	cli_seg(A, 103, iss + 1, 512, "c", 1);
+	assert_int_equal(counter(DP_CNT_TCP_RCV_COLLAPSE), 1);
+	assert_int_equal(held_rcv(), 8192);
+	assert_int_equal(dp_tcp_recv_segs(app.conn, v, 4), 2);
+	assert_int_equal(v[0].len, 2);
+	assert_memory_equal(v[0].p, "ab", 2);
+	assert_ptr_equal(v[1].pkt, last_in_pkt);
+	/* Out of order at the cap: collapse makes room once ("abc" in one buffer), then no more. */
+	cli_seg(A, 105, iss + 1, 512, "e", 1);
+	assert_int_equal(held_rcv(), 8192);
+	assert_int_equal(counter(DP_CNT_TCP_OOO), 1);
+	cli_seg(A, 107, iss + 1, 512, "g", 1);
+	assert_int_equal(counter(DP_CNT_TCP_RCV_MEM_DROP), 1);
+	assert_int_equal(held_rcv(), 8192);
+	/* In-order data prunes the out-of-order view rather than being dropped. */
+	cli_seg(A, 104, iss + 1, 512, "d", 1);
+	assert_int_equal(counter(DP_CNT_TCP_OOO_PRUNE), 1);
+	assert_int_equal(dp_tcp_recv_avail(app.conn), 4);
+	uint8_t got[4];
+	assert_int_equal(dp_tcp_recv_copy(app.conn, 0, got, 4), 4);
+	assert_memory_equal(got, "abcd", 4);
+	/* Everything read: the right edge moves by what two buffers carry (2 x 1460), no more. */
+	drain();
+	dp_tcp_recv_consume(app.conn, 4);
+	assert_int_equal(held_rcv(), 0);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.ack, 105);
+	assert_int_equal(s.wnd, 2 * 1460);
+	assert_int_equal(live, 0);
+}
+
+/* Application buffers are sent as they are: cut by MSS across buffers, retransmitted from them,
+ * released when every byte in them is acknowledged. */
+static void test_zc_send_chain(void **state)
+{
+	struct seg s;
+	struct dp_iov v[3];
+	static const uint32_t lens[3] = { 1000, 999, 1500 };
+	uint8_t all[3499];
+	size_t at = 0;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	for (unsigned i = 0; i < 3; i++) {
+		void *pkt;
+		uint8_t *b = dp_pkt_alloc(st, &pkt);
+		assert_non_null(b);
+		for (uint32_t k = 0; k < lens[i]; k++)
+			b[k] = all[at + k] = (uint8_t)(at + k * 7 + i);
+		v[i] = (struct dp_iov){ .pkt = pkt, .p = b, .len = lens[i] };
+		at += lens[i];
+	}
+	assert_int_equal(dp_tcp_send_pkts(app.conn, v, 3), 3499);
+	for (unsigned i = 0; i < 3; i++)
+		dp_pkt_free(st, v[i].pkt);                  /* the stack keeps its own */
+	assert_int_equal(live, 3);
+	assert_int_equal(held_snd(), 3 * 2048);
+	/* MSS 1460: [0,1460) = A + 460 of B; [1460,2920) = 539 of B (odd) + 921 of C; then 579 of C. */
+	assert_true(next_seg(&s));
+	assert_int_equal(s.len, 1460);
+	assert_memory_equal(s.data, all, 1460);
+	unsigned q = (out_head - 1) % NOUT;
+	assert_int_equal(outq[q].nchain, 2);
+	assert_ptr_equal(outq[q].chain_pkt[0], v[0].pkt);
+	assert_ptr_equal(outq[q].chain_p[0], v[0].p);
+	assert_ptr_equal(outq[q].chain_pkt[1], v[1].pkt);
+	assert_true(next_seg(&s));                     /* checksum verified over the odd split */
+	assert_int_equal(s.seq, iss + 1 + 1460);
+	assert_int_equal(s.len, 1460);
+	assert_memory_equal(s.data, all + 1460, 1460);
+	q = (out_head - 1) % NOUT;
+	assert_int_equal(outq[q].nchain, 2);
+	assert_ptr_equal(outq[q].chain_p[0], v[1].p + 460);
+	assert_ptr_equal(outq[q].chain_pkt[1], v[2].pkt);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.len, 579);
+	assert_memory_equal(s.data, all + 2920, 579);
+	assert_false(next_seg(&s));
+	/* The first segment is acknowledged: A goes (all its bytes), B stays (part of it is out). */
+	cli_seg(A, 101, iss + 1 + 1460, 512, NULL, 0);
+	assert_int_equal(live, 2);
+	assert_int_equal(held_snd(), 2 * 2048);
+	/* The rest is lost: the RTO resends it from the same buffers. */
+	drain();
+	advance_ms(1001);
+	assert_true(next_seg(&s));
+	assert_int_equal(s.seq, iss + 1 + 1460);
+	assert_int_equal(s.len, 1460);
+	assert_memory_equal(s.data, all + 1460, 1460);
+	q = (out_head - 1) % NOUT;
+	assert_ptr_equal(outq[q].chain_pkt[0], v[1].pkt);
+	assert_ptr_equal(outq[q].chain_pkt[1], v[2].pkt);
+	assert_true(counter(DP_CNT_TCP_RETRANS) >= 1);
+	/* Acknowledged up to inside C: B goes; then all of it: C goes. */
+	cli_seg(A, 101, iss + 1 + 2920, 512, NULL, 0);
+	assert_int_equal(live, 1);
+	cli_seg(A, 101, iss + 1 + 3499, 512, NULL, 0);
+	assert_int_equal(live, 0);
+	assert_int_equal(held_snd(), 0);
+	/* dp_tcp_send copies small writes into shared pool buffers. */
+	drain();
+	assert_int_equal(dp_tcp_send(app.conn, "abc", 3), 3);
+	assert_int_equal(dp_tcp_send(app.conn, "def", 3), 3);
+	assert_int_equal(live, 1);
+	assert_true(next_seg(&s));
+	assert_memory_equal(s.data, "abc", 3);
+	cli_seg(A, 101, iss + 1 + 3502, 512, NULL, 0);
+	assert_true(next_seg(&s));
+	assert_memory_equal(s.data, "def", 3);
+	cli_seg(A, 101, iss + 1 + 3505, 512, NULL, 0);
+	assert_int_equal(live, 0);
+}
+
+/* Tiny queued views: a segment chains at most 16 of them. */
+static void test_zc_send_many_small(void **state)
+{
+	struct seg s;
+	struct dp_iov v[40];
+	void *pkt;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+	uint8_t *b = dp_pkt_alloc(st, &pkt);
+
+	assert_non_null(b);
+	for (unsigned i = 0; i < 40; i++) {
+		b[i * 3] = (uint8_t)i;
+		b[i * 3 + 1] = (uint8_t)(i + 100);
+		b[i * 3 + 2] = (uint8_t)(i + 200);
+		v[i] = (struct dp_iov){ .pkt = pkt, .p = b + i * 3, .len = 3 };   /* odd pieces */
+	}
+	assert_int_equal(dp_tcp_send_pkts(app.conn, v, 40), 120);
+	dp_pkt_free(st, pkt);
+	assert_int_equal(live, 1);
+	unsigned segs = 0;
+	size_t got = 0;
+	while (next_seg(&s)) {
+		assert_true(s.len <= 16 * 3);
+		assert_memory_equal(s.data, b + got, s.len);
+		got += s.len;
+		segs++;
+	}
+	assert_int_equal(got, 120);
+	assert_int_equal(segs, 3);
+	cli_seg(A, 101, iss + 1 + 120, 512, NULL, 0);
+	assert_int_equal(live, 0);
+}
+
+/* Abort and reset release everything the connection held, exactly once. */
+static void test_zc_abort_and_reset_release(void **state)
+{
+	struct dp_iov v;
+	void *pkt;
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	cli_seg(A, 101, iss + 1, 512, "in order", 8);
+	cli_seg(A, 201, iss + 1, 512, "out of order", 12);
+	uint8_t *b = dp_pkt_alloc(st, &pkt);
+	memcpy(b, "queued", 6);
+	v = (struct dp_iov){ .pkt = pkt, .p = b, .len = 6 };
+	assert_int_equal(dp_tcp_send_pkts(app.conn, &v, 1), 6);
+	dp_pkt_free(st, pkt);
+	assert_int_equal(live, 3);
+	dp_tcp_abort(app.conn);
+	assert_int_equal(live, 0);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+
+	/* The same through a reset from the peer. */
+	memset(&app, 0, sizeof(app));
+	drain();
+	cl_port++;
+	iss = handshake(100, false);
+	cli_seg(A, 101, iss + 1, 512, "in order", 8);
+	cli_seg(A, 201, iss + 1, 512, "out of order", 12);
+	assert_int_equal(dp_tcp_send(app.conn, "queued", 6), 6);
+	assert_int_equal(live, 3);
+	cli_seg(R, 109, 0, 0, NULL, 0);
+	assert_int_equal(app.reset, 1);
+	assert_int_equal(live, 0);
+	assert_int_equal(dp_stack_conns_in_use(st), 0);
+}
+
 static void test_idle_timeout(void **state)
 {
 	struct seg s;
@@ -988,6 +1362,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_pipelined_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_large_with_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_recv_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_ooo_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_caps_truesize, setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_send_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_send_many_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_abort_and_reset_release, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
