@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Client-side tools for the dataplane integration test (tests/dataplane/run.sh): ICMP/ICMPv6
 ping over raw sockets, bulk echo with checksums, many concurrent connections, an HTTP body
-check, a raw-socket SYN flood, malformed-frame injection over AF_PACKET and a user-space fault
-injector (loss, reordering, duplication, corruption, delay) that bridges two interfaces. Each
-subcommand exits 0 on success and prints one line saying what it measured. Everything runs inside
+check, a raw-socket SYN flood, malformed-frame injection over AF_PACKET, a user-space fault
+injector (loss, reordering, duplication, corruption, delay; seeded, optionally logging every
+frame) that bridges two interfaces, and timed echo connections through it that name any stall
+(fault-conns). Each subcommand exits 0 on success and prints one line saying what it measured. Everything runs inside
 the test's own network namespaces; nothing is sent anywhere else."""
 import argparse
 import collections
