@@ -394,7 +394,9 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 		return;
 	}
 
-	const uint32_t pmss = c->mss - (uint32_t)opt_len_for(c, 0);
+	/* Payload per segment: the MSS less the options this segment carries, SACK blocks included
+	 * (RFC 9293 §3.7.1); a full segment with SACK blocks would otherwise exceed the MTU. */
+	const uint32_t pmss = c->mss - (uint32_t)opt_len_for(c, sack_blocks(c));
 	const uint32_t data_end = c->s_seq + c->s_len;
 
 	/* Recovery: holes first. */
@@ -403,6 +405,10 @@ void dp_tcp_output(struct dp_tcp_conn *c)
 		while (c->rexmit_budget && next_hole(c, &hs, &hl, pmss)) {
 			if (SEQ_GT(hs + hl, data_end))
 				hl = data_end - hs;
+			/* A hole is data already sent: never past snd_max (a peer ACKing bytes beyond it
+			 * would be refused as unsent data, RFC 9293 §3.10.7.4, and the flow would stick). */
+			if (SEQ_GT(hs + hl, c->snd_max))
+				hl = SEQ_GT(c->snd_max, hs) ? c->snd_max - hs : 0;
 			hl = dp_tcp_chain_fit(c, hs, hl);
 			if (hl == 0)
 				break;

@@ -668,6 +668,63 @@ static void test_fast_retransmit_sack(void **state)
 	assert_int_equal(dp_tcp_send_space(app.conn), 65536);
 }
 
+/* A full-sized segment that carries SACK blocks still fits the MSS: the payload shrinks by the
+ * option bytes (RFC 9293 §3.7.1). Before, 1460 bytes of data plus 12 of SACK made an IP packet of
+ * 1512 bytes, which the TAP port refused on every retransmission (a stall). */
+static void test_sack_blocks_fit_mss(void **state)
+{
+	struct seg s;
+	uint8_t big[4 * 1460], d[100];
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	memset(d, 'x', sizeof(d));
+	cli_seg(A, 1101, iss + 1, 512, d, sizeof(d));           /* out of order: one SACK block */
+	assert_true(next_seg(&s));
+	assert_int_equal(s.nsack, 1);
+	memset(big, 'y', sizeof(big));
+	assert_int_equal(dp_tcp_send(app.conn, big, sizeof(big)), sizeof(big));
+	unsigned n = 0;
+	size_t sent = 0;
+	while (next_seg(&s)) {
+		assert_int_equal(s.nsack, 1);
+		assert_true(20 + 4 + 8 * s.nsack + s.len <= 20 + 1460);
+		assert_int_equal(s.seq, iss + 1 + sent);
+		sent += s.len;
+		n++;
+	}
+	assert_int_equal(sent, sizeof(big));
+	assert_int_equal(n, 5);
+}
+
+/* Recovery retransmits only what was sent: a hole never reaches past snd_max. Before, the first
+ * hole was a full MSS from snd_una even when less had been sent; the peer then ACKed bytes the
+ * stack had not recorded as sent, every such ACK (and its data) was refused as "unsent", and the
+ * connection stalled for good. */
+static void test_recovery_hole_within_sent(void **state)
+{
+	struct seg s;
+	uint8_t big[3000];
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	cli_seg(A, 101, iss + 1, 4, NULL, 0);                   /* the peer's window: 4 << 7 = 512 */
+	memset(big, 'z', sizeof(big));
+	assert_int_equal(dp_tcp_send(app.conn, big, sizeof(big)), sizeof(big));
+	assert_true(next_seg(&s));
+	assert_int_equal(s.len, 512);
+	assert_false(next_seg(&s));
+	for (int k = 0; k < 3; k++)                             /* three duplicate ACKs */
+		cli_seg(A, 101, iss + 1, 4, NULL, 0);
+	assert_int_equal(counter(DP_CNT_TCP_FAST_RETRANS), 1);
+	while (next_seg(&s))
+		assert_true(s.seq + s.len <= iss + 1 + 512);
+	/* The peer ACKs all that was sent: taken. */
+	cli_seg(A, 101, iss + 1 + 512, 4, NULL, 0);
+	assert_int_equal(counter(DP_CNT_TCP_ACK_INVALID), 0);
+	assert_int_equal(dp_tcp_send_space(app.conn), 65536 - (3000 - 512));
+}
+
 static void test_zero_window_probe(void **state)
 {
 	struct seg s;
@@ -1352,6 +1409,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ooo_sack_reassembly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_backoff_and_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_sack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sack_blocks_fit_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recovery_hole_within_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_and_syn_rfc5961, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
