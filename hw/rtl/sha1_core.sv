@@ -24,14 +24,17 @@ module sha1_core #(
 
   logic [159:0] v_d;
   logic [511:0] w_d;
-  always_comb begin
+  // RoundsPerClk rounds from (v, w) at round tq.
+  function automatic logic [671:0] rounds(logic [159:0] v, logic [511:0] w, logic [6:0] tq);
     logic [31:0] a, b, c, d, e, f, k, tmp, w_x;
     logic [6:0]  t;
-    v_d = v_q;
-    w_d = w_q;
+    logic [159:0] vv;
+    logic [511:0] ww;
+    vv = v;
+    ww = w;
     for (int unsigned r = 0; r < RoundsPerClk; r++) begin
-      a = v_d[31:0]; b = v_d[63:32]; c = v_d[95:64]; d = v_d[127:96]; e = v_d[159:128];
-      t = t_q + 7'(r);
+      a = vv[31:0]; b = vv[63:32]; c = vv[95:64]; d = vv[127:96]; e = vv[159:128];
+      t = tq + 7'(r);
       if (t < 7'd20) begin
         f = (b & c) | (~b & d);          k = 32'h5a827999;
       end else if (t < 7'd40) begin
@@ -41,11 +44,19 @@ module sha1_core #(
       end else begin
         f = b ^ c ^ d;                   k = 32'hca62c1d6;
       end
-      tmp = {a[26:0], a[31:27]} + f + e + k + w_d[31:0];
-      w_x = w_d[447:416] ^ w_d[287:256] ^ w_d[95:64] ^ w_d[31:0];
-      v_d = {d, c, {b[1:0], b[31:2]}, a, tmp};
-      w_d = {{w_x[30:0], w_x[31]}, w_d[511:32]};
+      tmp = {a[26:0], a[31:27]} + f + e + k + ww[31:0];
+      w_x = ww[447:416] ^ ww[287:256] ^ ww[95:64] ^ ww[31:0];
+      vv = {d, c, {b[1:0], b[31:2]}, a, tmp};
+      ww = {{w_x[30:0], w_x[31]}, ww[511:32]};
     end
+    rounds = {vv, ww};
+  endfunction
+
+  // Only while running: an idle core computes nothing (cheap to simulate, same registers).
+  always_comb begin
+    v_d = v_q;
+    w_d = w_q;
+    if (run_q) {v_d, w_d} = rounds(v_q, w_q, t_q);
   end
 
   assign ready_o = !run_q && !done_q;

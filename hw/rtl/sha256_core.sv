@@ -41,28 +41,39 @@ module sha256_core #(
   // RoundsPerClk rounds, each one the FIPS 180-4 round on (v, w) followed by a window shift.
   logic [255:0] v_d;
   logic [511:0] w_d;
-  always_comb begin
+  // RoundsPerClk rounds from (v, w) at round tq.
+  function automatic logic [767:0] rounds(logic [255:0] v, logic [511:0] w, logic [5:0] tq);
     logic [31:0] a, b, c, d, e, f, g, h, s0, s1, ch, maj, t1, t2, ws0, ws1;
     logic [5:0]  ti;
     logic [10:0] kmsb;
-    v_d = v_q;
-    w_d = w_q;
+    logic [255:0] vv;
+    logic [511:0] ww;
+    vv = v;
+    ww = w;
     for (int unsigned r = 0; r < RoundsPerClk; r++) begin
-      a = v_d[31:0];    b = v_d[63:32];   c = v_d[95:64];   d = v_d[127:96];
-      e = v_d[159:128]; f = v_d[191:160]; g = v_d[223:192]; h = v_d[255:224];
+      a = vv[31:0];    b = vv[63:32];   c = vv[95:64];   d = vv[127:96];
+      e = vv[159:128]; f = vv[191:160]; g = vv[223:192]; h = vv[255:224];
       s1  = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
       ch  = (e & f) ^ (~e & g);
-      ti   = 6'(t_q) + 6'(r);
+      ti   = tq + 6'(r);
       kmsb = 11'd2047 - {ti, 5'b0};
-      t1  = h + s1 + ch + KTab[kmsb -: 32] + w_d[31:0];
+      t1  = h + s1 + ch + KTab[kmsb -: 32] + ww[31:0];
       s0  = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
       maj = (a & b) ^ (a & c) ^ (b & c);
       t2  = s0 + maj;
-      ws0 = rotr(w_d[63:32], 7) ^ rotr(w_d[63:32], 18) ^ (w_d[63:32] >> 3);
-      ws1 = rotr(w_d[479:448], 17) ^ rotr(w_d[479:448], 19) ^ (w_d[479:448] >> 10);
-      v_d = {g, f, e, d + t1, c, b, a, t1 + t2};
-      w_d = {ws1 + w_d[319:288] + ws0 + w_d[31:0], w_d[511:32]};
+      ws0 = rotr(ww[63:32], 7) ^ rotr(ww[63:32], 18) ^ (ww[63:32] >> 3);
+      ws1 = rotr(ww[479:448], 17) ^ rotr(ww[479:448], 19) ^ (ww[479:448] >> 10);
+      vv = {g, f, e, d + t1, c, b, a, t1 + t2};
+      ww = {ws1 + ww[319:288] + ws0 + ww[31:0], ww[511:32]};
     end
+    rounds = {vv, ww};
+  endfunction
+
+  // Only while running: an idle core computes nothing (cheap to simulate, same registers).
+  always_comb begin
+    v_d = v_q;
+    w_d = w_q;
+    if (run_q) {v_d, w_d} = rounds(v_q, w_q, t_q[5:0]);
   end
 
   assign ready_o = !run_q && !done_q;

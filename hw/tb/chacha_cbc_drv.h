@@ -161,6 +161,93 @@ static result run(M& m, const job& j, std::mt19937& rng, unsigned stall_pct = 0,
   return r;
 }
 
+// Run several jobs back to back through one engine, the way a host interface with a deep queue
+// would: job i is offered as soon as job i-1 was accepted, input beats follow in job order, out
+// beats and completions are matched to jobs in order. stall_pct stalls job_valid_i, in_valid_i,
+// out_ready_i and done_ready_i at random. Each result's cycles is the clock (counted from the first
+// job offer) on which its completion was taken; *total gets the clocks until the last completion.
+template <class M>
+static std::vector<result> run_many(M& m, const std::vector<job>& jobs, std::mt19937& rng, unsigned stall_pct = 0,
+                                    uint64_t* total = nullptr, uint64_t max_cycles = 20000000) {
+  std::vector<result> rs(jobs.size());
+  std::vector<unsigned> lasts(jobs.size(), 0);
+  std::vector<bool> final_last(jobs.size(), false);
+  auto stall = [&]() { return stall_pct != 0 && (rng() % 100) < stall_pct; };
+  std::size_t nacc = 0, nin = 0, nout = 0;  // jobs accepted; job whose input is being sent; jobs completed
+  unsigned sent = 0;                        // beats of job nin sent
+  uint64_t cyc = 0;
+  bool timeout = false;
+  auto beats_of = [](const job& j) { return (static_cast<unsigned>(j.in.size()) + 15) / 16; };
+  while (nout < jobs.size()) {
+    if (cyc > max_cycles) {
+      timeout = true;
+      break;
+    }
+    // Skip input of jobs without beats.
+    while (nin < nacc && sent == beats_of(jobs[nin])) {
+      nin++;
+      sent = 0;
+    }
+    bool jv = nacc < jobs.size() && !stall();
+    if (jv) {
+      const job& j = jobs[nacc];
+      m.job_open_i = j.open;
+      m.job_alg_i = j.alg;
+      put(m.job_key_i, 256, j.key, 32);
+      put(m.job_mac_key_i, 384, j.mac_key, 48);
+      put(m.job_nonce_i, 96, j.nonce, 12);
+      put(m.job_iv_i, 128, j.iv, 16);
+      put(m.job_aad_i, 104, j.aad, 13);
+      m.job_aad_len_i = j.aad_len;
+      put(m.job_tag_i, 128, j.tag, 16);
+      m.job_len_i = j.len < 0 ? static_cast<unsigned>(j.in.size()) : static_cast<unsigned>(j.len);
+    }
+    m.job_valid_i = jv;
+    bool inv = nin < nacc && sent < beats_of(jobs[nin]) && !stall();
+    m.in_valid_i = inv;
+    if (inv) {
+      const job& j = jobs[nin];
+      uint8_t beat[16] = {};
+      for (unsigned i = 0; i < 16 && 16 * sent + i < j.in.size(); i++) beat[i] = j.in[16 * sent + i];
+      put(m.in_data_i, 128, beat, 16);
+      m.in_last_i = j.bad_last ? (sent == 0) : (sent + 1 == beats_of(j));
+    }
+    m.out_ready_i = !stall();
+    m.done_ready_i = !stall();
+    m.eval();
+    bool job_fire = jv && m.job_ready_o;
+    bool in_fire = inv && m.in_ready_o;
+    if (m.out_valid_o && m.out_ready_i && nout < jobs.size()) {
+      uint8_t beat[16];
+      get(m.out_data_o, 128, beat, 16);
+      rs[nout].out.insert(rs[nout].out.end(), beat, beat + 16);
+      if (m.out_last_o) lasts[nout]++;
+      final_last[nout] = m.out_last_o;
+    }
+    if (m.done_valid_o && m.done_ready_i && nout < nacc) {
+      rs[nout].ok = m.done_ok_o;
+      rs[nout].len = m.done_len_o;
+      get(m.done_tag_o, 128, rs[nout].tag, 16);
+      rs[nout].cycles = cyc;
+      nout++;
+    }
+    tick(m);
+    cyc++;
+    if (job_fire) nacc++;
+    if (in_fire) sent++;
+  }
+  m.job_valid_i = 0;
+  m.in_valid_i = 0;
+  m.out_ready_i = 0;
+  m.done_ready_i = 0;
+  for (std::size_t i = 0; i < jobs.size(); i++) {
+    rs[i].timeout = i >= nout || timeout;
+    rs[i].last_flag_ok = rs[i].out.empty() ? lasts[i] == 0 : (lasts[i] == 1 && final_last[i]);
+  }
+  if (total) *total = cyc;
+  return rs;
+}
+
 // Pass/fail bookkeeping: every check prints on failure and counts.
 struct tally {
   const char* name;
