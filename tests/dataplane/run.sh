@@ -257,7 +257,7 @@ run fault_ping $N3 $PY ping 10.99.1.1 --count 5 --min 3
 # (SIGUSR1) and is named; one over the bound is a stall and fails. DP_TEST_FAULT_STRICT=1: 48
 # connections and a bound a healthy TCP meets (the transfer plus a few RTOs); default: today's 8
 # connections and timeouts only.
-if [ "$STRICT" = 1 ]; then FN=48 FB=15 FB1=40; else FN=8 FB=150 FB1=150; fi
+if [ "$STRICT" = 1 ]; then FN=48 FB=20 FB1=40; else FN=8 FB=150 FB1=150; fi
 fault_conns() { # NAME N SIZE SEED BOUND
 	local out rc ports p
 	out=$($N3 timeout $(($5 * 2 + 60)) $PY fault-conns 10.99.1.1 7 "$2" "$3" --k 8 --seed "$4" --stall 5 \
