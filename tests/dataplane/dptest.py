@@ -5,8 +5,8 @@ ping over raw sockets, bulk echo with checksums, many concurrent connections, an
 check, a raw-socket SYN flood, malformed-frame injection over AF_PACKET, a user-space fault
 injector (loss, reordering, duplication, corruption, delay; seeded, optionally logging every
 frame) that bridges two interfaces, and timed echo connections through it that name any stall
-(fault-conns). Each subcommand exits 0 on success and prints one line saying what it measured. Everything runs inside
-the test's own network namespaces; nothing is sent anywhere else."""
+(fault-conns). Each subcommand exits 0 on success and prints one line saying what it measured.
+Everything runs inside the test's own network namespaces; nothing is sent anywhere else."""
 import argparse
 import collections
 import errno
@@ -229,7 +229,8 @@ def cmd_parallel_echo(a):
 
 
 def echo_tracked(addr, port, size, seed, timeout, st):
-    """One echo connection like cmd_echo, progress kept in st (lport, sent, got, done, err)."""
+    """One echo connection like cmd_echo, progress kept in st (lport, sent, got); None if intact,
+    else what went wrong."""
     s = connect(addr, port, timeout)
     st["lport"] = s.getsockname()[1]
     rnd = random.Random(seed)
@@ -310,23 +311,23 @@ def cmd_fault_conns(a):
         time.sleep(0.1)
         now = time.monotonic()
         with lock:
-            for i, st in live.items():
-                if not st["flagged"] and now - st["t0"] > a.stall:
-                    st["flagged"] = True
-                    print("stuck: conn %d port %d open %.1fs, %d sent %d back (t=%.3f)"
-                          % (i, st["lport"], now - st["t0"], st["sent"], st["got"], time.monotonic()),
-                          flush=True)
-                    try:   # the kernel's side of it: retransmissions, RTO, SACK state
-                        ss = subprocess.run(["ss", "-tinoe", "sport = :%d" % st["lport"]], capture_output=True,
-                                            text=True, timeout=5).stdout
-                        print("  ss: " + " ".join(ss.split()[5:]), flush=True)
-                    except (OSError, subprocess.SubprocessError):
-                        pass
-                    for pid in a.dump_pid:
-                        try:
-                            os.kill(pid, signal.SIGUSR1)
-                        except OSError:
-                            pass
+            slow = [(i, dict(st)) for i, st in live.items() if not st["flagged"] and now - st["t0"] > a.stall]
+            for i, _ in slow:
+                live[i]["flagged"] = True
+        for i, st in slow:
+            print("stuck: conn %d port %d open %.1fs, %d sent %d back (t=%.3f)"
+                  % (i, st["lport"], now - st["t0"], st["sent"], st["got"], now), flush=True)
+            try:   # the kernel's side of it: retransmissions, RTO, SACK state
+                ss = subprocess.run(["ss", "-tinoe", "sport = :%d" % st["lport"]], capture_output=True,
+                                    text=True, timeout=5).stdout
+                print("  ss: " + " ".join(ss.split()[5:]), flush=True)
+            except (OSError, subprocess.SubprocessError):
+                pass
+            for pid in a.dump_pid:
+                try:
+                    os.kill(pid, signal.SIGUSR1)
+                except OSError:
+                    pass
     total = time.monotonic() - t0
     d = sorted(v[0] for v in res.values())
     stalls = sorted((v[0], k, v[1]) for k, v in res.items() if v[0] > a.bound)
