@@ -92,11 +92,39 @@ static bool prefix_match(const struct dp_addr *a, const struct dp_addr *b, unsig
 
 /* ------------------------------------------------------------------ checksum */
 
+/*
+ * The Internet checksum does not care about byte order (RFC 1071 §2(B)): on a little-endian host
+ * the bytes are summed as native 64-bit words (two 32-bit halves at a time, end-around carry by
+ * the final fold) and the folded sum is byte-swapped back to network order.
+ */
 uint32_t dp_csum_add(uint32_t sum, const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	uint64_t s = sum;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t acc = 0;
+	while (len >= 32) {
+		uint64_t w[4];
+		memcpy(w, b, 32);
+		acc += (w[0] & 0xffffffff) + (w[0] >> 32) + (w[1] & 0xffffffff) + (w[1] >> 32) +
+		       (w[2] & 0xffffffff) + (w[2] >> 32) + (w[3] & 0xffffffff) + (w[3] >> 32);
+		b += 32;
+		len -= 32;
+	}
+	while (len >= 2) {
+		uint16_t w;
+		memcpy(&w, b, 2);
+		acc += w;
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		acc += b[0];   /* the lone byte is the high half of a network-order word */
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	s += (acc & 0xff) << 8 | acc >> 8;
+#else
 	while (len >= 2) {
 		s += (uint32_t)(b[0] << 8 | b[1]);
 		b += 2;
@@ -104,6 +132,7 @@ uint32_t dp_csum_add(uint32_t sum, const void *p, size_t len)
 	}
 	if (len)
 		s += (uint32_t)(b[0] << 8);
+#endif
 	while (s >> 32)
 		s = (s & 0xffffffff) + (s >> 32);
 	return (uint32_t)s;
@@ -428,6 +457,11 @@ void dp_ip_output_chain(struct dp_stack *st, void *pkt, uint8_t *buf, size_t hdr
 	/* No chaining, or the frame has to wait for the neighbour: it becomes one plain frame
 	 * (the payload fits behind the header: segments are at most one MSS). */
 	uint8_t *at = buf + DP_ETH_HDR + hdr_l3len;
+	if (DP_ETH_HDR + hdr_l3len + plen > DP_FRAME_MAX) {
+		DP_CNT_INC(st, TX_NOBUF);   /* cannot happen with segments cut to the MSS */
+		st->io.free(st->io.ctx, pkt);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(at, v[i].p, v[i].len);
 		at += v[i].len;

@@ -215,8 +215,10 @@ void dp_tcp_want_writable(struct dp_tcp_conn *c);
 /*
  * Receiving. In-order payload stays in the received buffers: the connection holds a reference on
  * each and a queue of views. dp_tcp_recv_segs() fills up to max views of it, in order, without
- * copying; they stay valid until consumed. To keep bytes past consumption, take a reference on
- * the view's buffer with dp_pkt_ref() (and drop it with dp_pkt_free()).
+ * copying. They stay valid until consumed or until the application returns to the stack: when
+ * the memory cap is reached, small unconsumed views may be copied together into fewer buffers
+ * (the next data event shows them so). To keep bytes past either, take a reference on the view's
+ * buffer with dp_pkt_ref() (and drop it with dp_pkt_free()); the bytes never change under it.
  */
 unsigned dp_tcp_recv_segs(const struct dp_tcp_conn *c, struct dp_iov *v, unsigned max);
 /* Points *p at the first view of in-order bytes; returns its length. */
