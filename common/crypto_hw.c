@@ -11,8 +11,9 @@
  *    capabilities; nb_slots is clamped to the core's key slots (sess_add then returns FULL).
  *  - Several devices may share one core (each test program, each process): a device claims
  *    core queues and key slots in the bus's ownership words (struct ftls_hw_share) and touches
- *    nothing else; open and close never reset the core. Core queue q owns the q-th equal part
- *    of the DMA memory. Queue pair i of a device is the core queue it claimed i-th; a session's
+ *    nothing else; open and close never reset the core. When the DMA memory is shared by every
+ *    device (the sim window) core queue q owns its q-th equal part; a device's own block (fpga)
+ *    is split among its queue pairs. Queue pair i of a device is the core queue it claimed i-th; a session's
  *    slot number is the core key slot it claimed.
  *  - Ring size = qp_depth rounded up to a power of two; entry i of a ring owns bounce buffer i
  *    (src half and dst half): the caller's buffers are not device memory, so enqueue copies src
@@ -28,12 +29,33 @@
  *  - A failed open's plaintext is wiped from the bounce buffer and never copied to the caller.
  *  - Key slot loads are a sequence of window writes + KEY_CMD, serialised by a mutex; the local
  *    copy of the key words is wiped on every path.
+ *  - Every key command is confirmed: the driver reads KEY_CMD until it reads 0 (write-only: a card
+ *    answers 0, and a PCIe read arrives after the write before it) and STATUS until KEY_BUSY is
+ *    clear. A key command with no operation and an out-of-range slot (the core only clears its
+ *    key window) is the driver's barrier, `sync`: when it is confirmed, every earlier register
+ *    write has been applied. Queue set-up uses it between disabling a queue, programming it and
+ *    enabling it (the enable's 0->1 edge resets the queue's indices), then reads the queue back:
+ *    enabled, indices 0, bases as written.
+ *  - Reset and removal. A queue with ops in flight and no completion for STALL_MS is checked:
+ *    Q_CTRL is read. A failed read (all ones: the card is gone; the sim stopped) marks the device
+ *    dead: every op in flight and every later op completes with FTLS_ERR_DEVICE, sess_add fails.
+ *    A queue found disabled means the card was reset (a reset disables every queue and forgets
+ *    every key slot): the device's generation is bumped once per reset, every session loaded
+ *    before it is marked lost (its next op fails with FTLS_ERR_DEVICE; the owner must install
+ *    its keys again: the driver keeps no copy), each queue's owner completes its ops in flight
+ *    with FTLS_ERR_DEVICE (bounce buffers wiped, nothing copied to dst) and then sets its queue up
+ *    again, and new sessions work. sess_add checks the card the same way before loading a slot.
+ *    A queue still enabled but with no completion for HANG_MS is treated the same way, without
+ *    losing sessions. A queue's rings are only touched by its own thread (enqueue/dequeue);
+ *    device-wide state (generation, slots, the key window) is under the mutex.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/crypto.h"
@@ -47,6 +69,10 @@ enum {
 	BOUNCE_HALF = 20480,                 /* >= MAX_LEN + explicit IV/nonce + tag or MAC + pad */
 	BOUNCE_ENTRY = 2 * BOUNCE_HALF,
 	MIN_RING = 2,
+	CMD_WAIT_MS = 2000,   /* a key command or barrier not confirmed by then: device error */
+	STALL_MS = 100,       /* ops in flight, no completion: check the card */
+	HANG_MS = 20000,      /* ... and still none although the card looks alive: fail them */
+	SYNC_CMD = FTLS_HW_KEY_CMD_SLOT_MASK, /* KEY_CMD with no operation and no slot */
 };
 
 struct hw_slot {
@@ -54,6 +80,7 @@ struct hw_slot {
 	uint8_t alg;       /* enum ftls_hw_alg */
 	uint8_t riv;       /* explicit bytes in front of a fragment: 0, 8 (1.2 GCM), 16 (CBC) */
 	uint8_t tag_len;   /* AEAD tag; CBC: MAC length */
+	uint8_t lost;      /* the card was reset after this slot was loaded */
 };
 
 struct hw_qp {
@@ -65,6 +92,9 @@ struct hw_qp {
 	uint32_t inflight;
 	uint8_t phase;               /* phase of the next new completion */
 	bool db_pending, cqh_pending;
+	bool must_reset;             /* hung: fail what is in flight and set the queue up again */
+	uint32_t gen;                /* the device generation this queue was set up in */
+	uint64_t stall_t0, stall_check; /* ms: since when no completion came, last card check */
 	struct ftls_crypto_op **ops; /* by ring index */
 	uint16_t *drv_err;           /* by ring index: the driver's own verdict, 0 if none */
 };
@@ -83,10 +113,12 @@ struct hw_dev {
 	uint32_t nb_sess;
 	uint32_t cap_algs;
 	uint32_t max_len;
-	size_t q_part;               /* DMA bytes per core queue */
+	size_t q_part;               /* DMA bytes per queue (see part_of) */
 	struct hw_qp *qps;
 	struct hw_slot *slots;       /* by core slot */
-	pthread_mutex_t lock;        /* slot allocation and the key window */
+	uint32_t gen;                /* bumped on every card reset seen (atomic) */
+	uint8_t dead;                /* the card is gone (atomic) */
+	pthread_mutex_t lock;        /* slot allocation, the key window, generation changes */
 };
 
 static uint32_t next_token(void)
@@ -192,9 +224,78 @@ static uint32_t log2u(uint32_t v)
 	return l;
 }
 
+/*
+ * Which part of the DMA memory a queue owns: memory shared by every device on the core (the sim
+ * window) is split by core queue, a device's own block (the fpga bus) by its queue pairs.
+ */
+static size_t part_of(const struct hw_dev *d, const struct hw_qp *p)
+{
+	return d->dma.shared ? p->hwq : (size_t)(p - d->qps);
+}
+
 static enum ftls_err wr(struct hw_dev *d, uint32_t off, uint32_t val)
 {
 	return d->bus_ops->write32(d->bus, off, val);
+}
+
+static enum ftls_err rd(struct hw_dev *d, uint32_t off, uint32_t *val)
+{
+	return d->bus_ops->read32(d->bus, off, val);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool is_dead(struct hw_dev *d)
+{
+	return __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE);
+}
+
+static void set_dead(struct hw_dev *d, const char *why)
+{
+	if (!__atomic_exchange_n(&d->dead, 1, __ATOMIC_ACQ_REL))
+		LOG_ERR("crypto-hw", "%s: %s: the device is gone; every operation now fails",
+			d->bus_ops->name, why);
+}
+
+/*
+ * Writes a key command and waits until the card has taken it (KEY_CMD reads 0) and finished it
+ * (STATUS.KEY_BUSY clear). Caller holds d->lock.
+ */
+static enum ftls_err FTLS_MUST_CHECK key_cmd(struct hw_dev *d, uint32_t cmd)
+{
+	uint64_t t0 = now_ms();
+	enum ftls_err e = wr(d, FTLS_HW_REG_KEY_CMD, cmd);
+	uint32_t v, st;
+
+	for (unsigned n = 0; e == FTLS_OK; n++) {
+		if ((e = rd(d, FTLS_HW_REG_KEY_CMD, &v)) != FTLS_OK ||
+		    (e = rd(d, FTLS_HW_REG_STATUS, &st)) != FTLS_OK)
+			break;
+		if (v == 0 && !(st & FTLS_HW_STATUS_KEY_BUSY_MASK))
+			return FTLS_OK;
+		if (now_ms() - t0 > CMD_WAIT_MS) {
+			LOG_ERR("crypto-hw", "%s: key command 0x%08x not confirmed", d->bus_ops->name, cmd);
+			return FTLS_ERR_DEVICE;
+		}
+		if (n > 16) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return e;
+}
+
+/* The barrier: returns once every earlier register write has been applied. Caller holds d->lock. */
+static enum ftls_err FTLS_MUST_CHECK hw_sync(struct hw_dev *d)
+{
+	return key_cmd(d, SYNC_CMD);
 }
 
 static void hw_close(struct ftls_crypto_dev *dev)
@@ -204,24 +305,29 @@ static void hw_close(struct ftls_crypto_dev *dev)
 	if (!d)
 		return;
 	if (d->bus) {
-		uint32_t v;
+		bool live = !is_dead(d);
 
+		pthread_mutex_lock(&d->lock);
 		for (uint32_t s = 0; d->slots && s < d->hw_slots; s++)
 			if (d->slots[s].used) {
-				(void)wr(d, FTLS_HW_REG_KEY_CMD,
-					 (FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT) | s);
+				if (live && key_cmd(d, (FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT) | s) !=
+						    FTLS_OK)
+					live = false;
 				release(&d->share.slot_owner[s], d->token);
 			}
-		for (uint16_t q = 0; d->qps && q < d->nb_qp; q++)
-			(void)wr(d, FTLS_HW_QREG(d->qps[q].hwq, FTLS_HW_Q_Q_CTRL), 0);
-		/* Reading back orders the writes above before the memory is reused. */
-		(void)d->bus_ops->read32(d->bus, FTLS_HW_REG_ID_VERSION, &v);
+		for (uint16_t q = 0; live && d->qps && q < d->nb_qp; q++)
+			if (wr(d, FTLS_HW_QREG(d->qps[q].hwq, FTLS_HW_Q_Q_CTRL), 0) != FTLS_OK)
+				live = false;
+		/* The barrier orders the writes above before the memory is reused. */
+		if (live && d->nb_qp && hw_sync(d) != FTLS_OK)
+			LOG_ERR("crypto-hw", "%s: close not confirmed by the card", d->bus_ops->name);
+		pthread_mutex_unlock(&d->lock);
 		for (uint16_t q = 0; d->qps && q < d->nb_qp; q++) {
 			struct hw_qp *p = &d->qps[q];
 
 			/* Plaintext and ciphertext left in the bounce buffers do not outlive the device. */
 			if (p->size)
-				ftls_wipe(d->dma.va + (size_t)p->hwq * d->q_part,
+				ftls_wipe(d->dma.va + part_of(d, p) * d->q_part,
 					  (size_t)p->size * (FTLS_HW_DESC_SIZE + FTLS_HW_CPL_SIZE + BOUNCE_ENTRY));
 			release(&d->share.q_owner[p->hwq], d->token);
 		}
@@ -244,8 +350,11 @@ static enum ftls_err FTLS_MUST_CHECK hw_probe(struct hw_dev *d, const struct ftl
 	enum ftls_err e;
 
 	e = d->bus_ops->read32(d->bus, FTLS_HW_REG_ID_VERSION, &id);
-	if (e != FTLS_OK)
+	if (e != FTLS_OK) {
+		LOG_ERR("crypto-hw", "%s: ID/version unreadable (all ones: no card answering)",
+			d->bus_ops->name);
 		return e;
+	}
 	if ((id >> FTLS_HW_ID_VERSION_MAGIC_SHIFT) != FTLS_HW_MAGIC ||
 	    ((id & FTLS_HW_ID_VERSION_MAJOR_MASK) >> FTLS_HW_ID_VERSION_MAJOR_SHIFT) !=
 		    FTLS_HW_VERSION_MAJOR) {
@@ -261,7 +370,8 @@ static enum ftls_err FTLS_MUST_CHECK hw_probe(struct hw_dev *d, const struct ftl
 		return e;
 	d->bus_ops->share(d->bus, &d->share);
 	d->cap_queues = nq < d->share.nq ? nq : d->share.nq;
-	d->q_part = d->cap_queues ? d->dma.len / d->cap_queues / 4096 * 4096 : 0;
+	d->q_part = d->dma.shared ? (d->cap_queues ? d->dma.len / d->cap_queues / 4096 * 4096 : 0)
+				  : d->dma.len / conf->nb_qp / 4096 * 4096;
 	if (conf->nb_qp > d->cap_queues || ring_size(conf->qp_depth) > (1u << rl) ||
 	    (size_t)ring_size(conf->qp_depth) * (FTLS_HW_DESC_SIZE + FTLS_HW_CPL_SIZE + BOUNCE_ENTRY) >
 		    d->q_part) {
@@ -274,6 +384,66 @@ static enum ftls_err FTLS_MUST_CHECK hw_probe(struct hw_dev *d, const struct ftl
 	d->max_sess = conf->nb_slots;
 	d->max_len = ml < BOUNCE_HALF - 64 ? ml : BOUNCE_HALF - 64;
 	return FTLS_OK;
+}
+
+/*
+ * Sets queue p up on the card from scratch: disable, program, enable, read back; the rings are
+ * empty and the indices 0 afterwards. Called at open and after a reset, by the queue's own
+ * thread; takes d->lock (the barrier is a key command).
+ */
+static enum ftls_err FTLS_MUST_CHECK qp_hw_init(struct hw_dev *d, struct hw_qp *p)
+{
+	uint32_t q = p->hwq, gen;
+	uint32_t en, sqh, sqt, cqh, cqt, sqb, cqb;
+	enum ftls_err e;
+
+	pthread_mutex_lock(&d->lock);
+	gen = __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE); /* a reset noted later is seen again */
+	if ((e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), 0)) != FTLS_OK || (e = hw_sync(d)) != FTLS_OK)
+		goto out;
+	/* Disabled and confirmed: nothing of this queue's is fetched or completed any more. */
+	memset(p->sq, 0, (size_t)p->size * FTLS_HW_DESC_SIZE);
+	memset(p->cq, 0, (size_t)p->size * FTLS_HW_CPL_SIZE);
+	p->sq_tail = p->cq_head = 0;
+	p->inflight = 0;
+	p->phase = 1;
+	p->db_pending = p->cqh_pending = p->must_reset = false;
+	p->stall_t0 = 0;
+	if ((e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_TAIL), 0)) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_HEAD), 0)) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_BASE_LO), (uint32_t)p->sq_iova)) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_BASE_HI), (uint32_t)(p->sq_iova >> 32))) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_SIZE), log2u(p->size))) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_BASE_LO), (uint32_t)p->cq_iova)) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_BASE_HI), (uint32_t)(p->cq_iova >> 32))) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_SIZE), log2u(p->size))) != FTLS_OK ||
+	    (e = hw_sync(d)) != FTLS_OK ||
+	    (e = wr(d, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), FTLS_HW_Q_Q_CTRL_ENABLE_MASK)) != FTLS_OK ||
+	    /* The core may be shared: enable it, never reset it. */
+	    (e = wr(d, FTLS_HW_REG_CTRL, FTLS_HW_CTRL_ENABLE_MASK)) != FTLS_OK ||
+	    (e = hw_sync(d)) != FTLS_OK)
+		goto out;
+	if ((e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_Q_CTRL), &en)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_HEAD), &sqh)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_TAIL), &sqt)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_HEAD), &cqh)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_TAIL), &cqt)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_SQ_BASE_LO), &sqb)) != FTLS_OK ||
+	    (e = rd(d, FTLS_HW_QREG(q, FTLS_HW_Q_CQ_BASE_LO), &cqb)) != FTLS_OK)
+		goto out;
+	if (!(en & FTLS_HW_Q_Q_CTRL_ENABLE_MASK) || sqh || sqt || cqh || cqt ||
+	    sqb != (uint32_t)p->sq_iova || cqb != (uint32_t)p->cq_iova) {
+		LOG_ERR("crypto-hw",
+			"%s: queue %u did not come up (ctrl %u, sq %u/%u, cq %u/%u, bases %s)",
+			d->bus_ops->name, q, en, sqh, sqt, cqh, cqt,
+			sqb == (uint32_t)p->sq_iova && cqb == (uint32_t)p->cq_iova ? "ok" : "differ");
+		e = FTLS_ERR_DEVICE;
+		goto out;
+	}
+	__atomic_store_n(&p->gen, gen, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&d->lock);
+	return e;
 }
 
 /* Claims nb core queues and sets them up; d->nb_qp counts those claimed. */
@@ -294,11 +464,10 @@ static enum ftls_err FTLS_MUST_CHECK hw_setup_queues(struct hw_dev *d, uint16_t 
 		}
 		p->hwq = hwq++;
 		d->nb_qp++;
-		off = (size_t)p->hwq * d->q_part;
+		off = part_of(d, p) * d->q_part;
 		p->size = size;
 		p->mask = size - 1;
 		p->depth = depth < size ? depth : size;
-		p->phase = 1;
 		p->sq = d->dma.va + off;
 		p->sq_iova = d->dma.iova + off;
 		off += (size_t)size * FTLS_HW_DESC_SIZE;
@@ -307,28 +476,12 @@ static enum ftls_err FTLS_MUST_CHECK hw_setup_queues(struct hw_dev *d, uint16_t 
 		off += (size_t)size * FTLS_HW_CPL_SIZE;
 		p->bounce = d->dma.va + off;
 		p->bounce_iova = d->dma.iova + off;
-		off += (size_t)size * BOUNCE_ENTRY;
-		memset(p->sq, 0, (size_t)size * FTLS_HW_DESC_SIZE);
-		memset(p->cq, 0, (size_t)size * FTLS_HW_CPL_SIZE);
 		p->ops = calloc(size, sizeof(*p->ops));
 		p->drv_err = calloc(size, sizeof(*p->drv_err));
 		if (!p->ops || !p->drv_err)
 			return FTLS_ERR_NOMEM;
-		hwq = p->hwq;
-		if ((e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_Q_CTRL), 0)) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_SQ_BASE_LO), (uint32_t)p->sq_iova)) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_SQ_BASE_HI), (uint32_t)(p->sq_iova >> 32))) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_SQ_SIZE), log2u(size))) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_CQ_BASE_LO), (uint32_t)p->cq_iova)) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_CQ_BASE_HI), (uint32_t)(p->cq_iova >> 32))) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_CQ_SIZE), log2u(size))) != FTLS_OK ||
-		    (e = wr(d, FTLS_HW_QREG(hwq, FTLS_HW_Q_Q_CTRL), FTLS_HW_Q_Q_CTRL_ENABLE_MASK)) != FTLS_OK)
-			return e;
-		hwq++;
+		e = qp_hw_init(d, p);
 	}
-	/* The core may be shared: enable it, never reset it. */
-	if (e == FTLS_OK)
-		e = wr(d, FTLS_HW_REG_CTRL, FTLS_HW_CTRL_ENABLE_MASK);
 	return e;
 }
 
@@ -360,16 +513,56 @@ static enum ftls_err hw_open(const struct ftls_crypto_ops *ops, const struct ftl
 		e = d->qps && d->slots ? hw_setup_queues(d, conf->nb_qp, conf->qp_depth)
 				       : FTLS_ERR_NOMEM;
 	}
-	/* The read returns after every setup write has been applied. */
+	/* Every queue's set-up ended with a barrier: the core is enabled now. */
 	if (e == FTLS_OK)
-		e = bus->read32(d->bus, FTLS_HW_REG_CTRL, &v);
-	if (e == FTLS_OK && !(v & FTLS_HW_CTRL_ENABLE_MASK))
+		e = rd(d, FTLS_HW_REG_CTRL, &v);
+	if (e == FTLS_OK && !(v & FTLS_HW_CTRL_ENABLE_MASK)) {
+		LOG_ERR("crypto-hw", "%s: the core did not enable", bus->name);
 		e = FTLS_ERR_DEVICE;
+	}
 	if (e != FTLS_OK) {
 		hw_close(&d->base);
 		return e;
 	}
 	*dev = &d->base;
+	return FTLS_OK;
+}
+
+/*
+ * A card reset seen by a queue of generation seen_gen: the first report of it bumps the device's
+ * generation and marks every loaded slot lost. Caller holds d->lock.
+ */
+static void note_reset(struct hw_dev *d, uint32_t seen_gen)
+{
+	uint32_t lost = 0;
+
+	if (seen_gen != __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE))
+		return; /* already handled: this queue was set up before an earlier report */
+	for (uint32_t s = 0; s < d->hw_slots; s++)
+		if (d->slots[s].used && !d->slots[s].lost) {
+			__atomic_store_n(&d->slots[s].lost, 1, __ATOMIC_RELEASE);
+			lost++;
+		}
+	__atomic_add_fetch(&d->gen, 1, __ATOMIC_ACQ_REL);
+	LOG_WARN("crypto-hw",
+		 "%s: the card was reset: operations in flight fail, %u sessions lost their keys "
+		 "(their next use fails: install them again)", d->bus_ops->name, lost);
+}
+
+/*
+ * Looks at the card through queue p: gone (the read fails), reset (the queue is disabled) or
+ * alive. Caller holds d->lock. FTLS_ERR_DEVICE when the card is gone.
+ */
+static enum ftls_err FTLS_MUST_CHECK check_card(struct hw_dev *d, const struct hw_qp *p)
+{
+	uint32_t v;
+
+	if (rd(d, FTLS_HW_QREG(p->hwq, FTLS_HW_Q_Q_CTRL), &v) != FTLS_OK) {
+		set_dead(d, "register read failed");
+		return FTLS_ERR_DEVICE;
+	}
+	if (!(v & FTLS_HW_Q_Q_CTRL_ENABLE_MASK))
+		note_reset(d, __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE));
 	return FTLS_OK;
 }
 
@@ -394,6 +587,11 @@ static enum ftls_err hw_sess_add(struct ftls_crypto_dev *dev, const struct ftls_
 		return FTLS_ERR_UNSUPPORTED;
 
 	pthread_mutex_lock(&d->lock);
+	/* A reset since the last look loses the other sessions, not this one. */
+	if (is_dead(d) || check_card(d, &d->qps[0]) != FTLS_OK) {
+		pthread_mutex_unlock(&d->lock);
+		return FTLS_ERR_DEVICE;
+	}
 	for (sl = 0; d->nb_sess < d->max_sess && sl < d->hw_slots; sl++)
 		if (!d->slots[sl].used && claim(&d->share.slot_owner[sl], d->token))
 			break;
@@ -419,9 +617,10 @@ static enum ftls_err hw_sess_add(struct ftls_crypto_dev *dev, const struct ftls_
 		       ((uint32_t)alg << FTLS_HW_KEY_WIN_ALG_ALG_SHIFT) |
 			       ((ki->tls_version == FTLS_V_TLS13) << FTLS_HW_KEY_WIN_ALG_TLS13_SHIFT));
 	if (e == FTLS_OK)
-		e = wr(d, FTLS_HW_REG_KEY_CMD, (FTLS_HW_KEY_OP_LOAD << FTLS_HW_KEY_CMD_OP_SHIFT) | sl);
+		e = key_cmd(d, (FTLS_HW_KEY_OP_LOAD << FTLS_HW_KEY_CMD_OP_SHIFT) | sl);
 	if (e == FTLS_OK) {
 		d->slots[sl].used = 1;
+		d->slots[sl].lost = 0;
 		d->slots[sl].alg = alg;
 		d->slots[sl].riv = su->record_iv_len;
 		d->slots[sl].tag_len = su->tag_len;
@@ -440,9 +639,9 @@ static void hw_sess_del(struct ftls_crypto_dev *dev, uint32_t slot)
 
 	pthread_mutex_lock(&d->lock);
 	if (slot < d->hw_slots && d->slots[slot].used) {
-		if (wr(d, FTLS_HW_REG_KEY_CMD, (FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT) | slot) !=
-		    FTLS_OK)
-			LOG_ERR("crypto-hw", "slot %u: zeroize not delivered", slot);
+		if (!is_dead(d) &&
+		    key_cmd(d, (FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT) | slot) != FTLS_OK)
+			LOG_ERR("crypto-hw", "slot %u: zeroize not confirmed", slot);
 		memset(&d->slots[slot], 0, sizeof(d->slots[slot]));
 		d->nb_sess--;
 		release(&d->share.slot_owner[slot], d->token);
@@ -469,6 +668,9 @@ static enum ftls_err FTLS_MUST_CHECK check_op(const struct hw_dev *d, const stru
 	    !op->dst)
 		return FTLS_ERR_INVAL;
 	s = &d->slots[op->slot];
+	/* The card forgot this key in a reset: the owner must install it again. */
+	if (__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+		return FTLS_ERR_DEVICE;
 	if (op->src_len > d->max_len)
 		return op->type == FTLS_OP_OPEN ? FTLS_ERR_RECORD_OVERFLOW : FTLS_ERR_INVAL;
 	if (op->type == FTLS_OP_OPEN && op->src_len < (size_t)s->riv + s->tag_len)
@@ -498,13 +700,28 @@ static uint16_t hw_enqueue(struct ftls_crypto_dev *dev, uint16_t qp, struct ftls
 	if (qp >= d->nb_qp)
 		return 0;
 	p = &d->qps[qp];
+	/* After a reset: set the queue up again once nothing is in flight; until then fail ops. */
+	if (!p->inflight && !is_dead(d) &&
+	    __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE) &&
+	    qp_hw_init(d, p) != FTLS_OK)
+		set_dead(d, "queue set-up after a reset failed");
+	bool failing = is_dead(d) || p->must_reset ||
+		       __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n && p->inflight < p->depth; i++) {
 		struct ftls_crypto_op *op = ops[i];
 		uint32_t idx = p->sq_tail & p->mask;
 		uint8_t *desc = p->sq + (size_t)idx * FTLS_HW_DESC_SIZE;
 		uint64_t src = p->bounce_iova + (uint64_t)idx * BOUNCE_ENTRY;
-		enum ftls_err e = check_op(d, op);
+		enum ftls_err e = failing ? FTLS_ERR_DEVICE : check_op(d, op);
 
+		if (failing) {
+			/* Never reaches the card: dequeue completes it with the device error. */
+			p->drv_err[idx] = (uint16_t)e;
+			p->ops[idx] = op;
+			p->sq_tail++;
+			p->inflight++;
+			continue;
+		}
 		memset(desc, 0, FTLS_HW_DESC_SIZE);
 		if (e == FTLS_OK) {
 			desc[FTLS_HW_DESC_OPCODE_OFF] = op->type == FTLS_OP_SEAL ? FTLS_HW_OPCODE_SEAL
@@ -527,12 +744,60 @@ static uint16_t hw_enqueue(struct ftls_crypto_dev *dev, uint16_t qp, struct ftls
 		p->sq_tail++;
 		p->inflight++;
 	}
-	if (i) {
+	if (i && !failing) {
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		p->db_pending = true;
 	}
-	ring_doorbells(d, p);
+	if (!failing)
+		ring_doorbells(d, p);
 	return i;
+}
+
+/*
+ * Completes up to n ops in flight on p with an error, oldest first (the card was reset or is
+ * gone, or the queue hung): nothing reaches dst, the bounce entries are wiped. Once none is left,
+ * a live card's queue is set up again.
+ */
+static uint16_t drain(struct hw_dev *d, struct hw_qp *p, struct ftls_crypto_op **ops, uint16_t n)
+{
+	uint16_t k = 0;
+
+	while (k < n && p->inflight) {
+		uint32_t idx = (uint16_t)(p->sq_tail - p->inflight) & p->mask;
+		struct ftls_crypto_op *op = p->ops[idx];
+
+		ftls_wipe(p->bounce + (size_t)idx * BOUNCE_ENTRY, BOUNCE_ENTRY);
+		op->dst_len = 0;
+		op->status = p->drv_err[idx] ? p->drv_err[idx] : (uint16_t)FTLS_ERR_DEVICE;
+		p->ops[idx] = NULL;
+		ops[k++] = op;
+		p->inflight--;
+	}
+	if (!p->inflight && !is_dead(d) && qp_hw_init(d, p) != FTLS_OK)
+		set_dead(d, "queue set-up after a reset failed");
+	return k;
+}
+
+/* No completion although ops are in flight: every STALL_MS, look at the card. */
+static void stalled(struct hw_dev *d, struct hw_qp *p)
+{
+	uint64_t now = now_ms();
+
+	if (!p->stall_t0) {
+		p->stall_t0 = p->stall_check = now;
+		return;
+	}
+	if (now - p->stall_check < STALL_MS)
+		return;
+	p->stall_check = now;
+	pthread_mutex_lock(&d->lock);
+	if (check_card(d, p) == FTLS_OK && now - p->stall_t0 >= HANG_MS &&
+	    __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE)) {
+		LOG_ERR("crypto-hw", "%s: queue %u: no completion for %u ms; failing %u operations",
+			d->bus_ops->name, p->hwq, (unsigned)(now - p->stall_t0), p->inflight);
+		p->must_reset = true;
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static uint16_t hw_dequeue(struct ftls_crypto_dev *dev, uint16_t qp, struct ftls_crypto_op **ops,
@@ -545,6 +810,9 @@ static uint16_t hw_dequeue(struct ftls_crypto_dev *dev, uint16_t qp, struct ftls
 	if (qp >= d->nb_qp)
 		return 0;
 	p = &d->qps[qp];
+	if (is_dead(d) || p->must_reset ||
+	    __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE))
+		return drain(d, p, ops, n);
 	ring_doorbells(d, p);
 	while (k < n && p->inflight) {
 		uint8_t *cpl = p->cq + (size_t)(p->cq_head & p->mask) * FTLS_HW_CPL_SIZE;
@@ -589,6 +857,9 @@ static uint16_t hw_dequeue(struct ftls_crypto_dev *dev, uint16_t qp, struct ftls
 	if (k) {
 		p->cqh_pending = true;
 		ring_doorbells(d, p);
+		p->stall_t0 = 0;
+	} else if (p->inflight) {
+		stalled(d, p);
 	}
 	return k;
 }

@@ -17,11 +17,22 @@
 
 struct ftls_hw_bus;
 
-/* DMA memory the device can reach: va in this process, iova the address the device uses. */
+/* What the `fpga` bus checks at attach: the card's PCI ids and the smallest BAR 0. */
+enum {
+	FTLS_HW_PCI_VENDOR = 0x10ee, /* the FPGA vendor's id, as the PCIe shell presents it */
+	FTLS_HW_PCI_DEVICE = 0xf715, /* the ftls core (matches ID_VERSION.MAGIC) */
+	FTLS_HW_BAR_MIN = 4096,      /* the register block: 12-bit offsets */
+};
+
+/*
+ * DMA memory the device can reach: va in this process, iova the address the device uses; shared
+ * when every device on the core sees the same block (the sim window), else it is this device's.
+ */
 struct ftls_hw_dma {
 	uint8_t *va;
 	uint64_t iova;
 	size_t len;
+	bool shared;
 };
 
 /*

@@ -98,6 +98,7 @@ static enum ftls_err sim_attach(const char *path, size_t dma_len, struct ftls_hw
 	dma->va = b->win + FTLS_SIM_HDR_SIZE;
 	dma->iova = FTLS_SIM_HDR_SIZE;
 	dma->len = b->size - FTLS_SIM_HDR_SIZE;
+	dma->shared = true;
 	*bus = b;
 	return FTLS_OK;
 }

@@ -22,7 +22,7 @@ $(FTLS_SIM): $(HW_TOP_RTL) sim/ftls_sim.cpp sim/ftls_sim_window.h hw/gen/ftls_re
 PROGS += $(FTLS_SIM)
 
 # The driver's own tests over the simulator (need a running ftls-sim: check-sim starts one).
-SIM_TESTS := $(O)/sim/tests/test_crypto_hw $(O)/sim/tests/test_core_raw
+SIM_TESTS := $(O)/sim/tests/test_crypto_hw $(O)/sim/tests/test_core_raw $(O)/sim/tests/test_fpga_bus
 
 $(O)/sim/tests/test_%: $(O)/sim/tests/test_%.o $(LIB_COMMON)
 	@$(if $(Q),echo "  LD      $@")
@@ -40,6 +40,21 @@ check-sim: $(FTLS_SIM) $(SIM_TESTS) unit
 	$(Q)sim/tests/check-sim.sh $(FTLS_SIM) $(SIM_TESTS) $(SIM_RECORD_TESTS)
 
 CHECKS += check-sim
+
+# check-fpga-bus: ftls-sim --pci plays a PCIe card (BAR image file, DMA into the host's hugepage
+# files) to the unchanged fpga bus; runs the bus's attach-failure cases, reset in the middle of
+# traffic and surprise removal (test_fpga_bus), the driver tests (test_crypto_hw, fewer lengths)
+# and the record-layer test programs with FTLS_TEST_BACKENDS=cpu,fpga, except test_record: its
+# lengths x suites sweep goes through the same driver code as on sim (check-sim runs it) and
+# would take minutes more. Root and hugepages (make hugepages). Closes with
+# "fpga-bus: N passed, N failed".
+FPGA_RECORD_TESTS = $(filter-out $(O)/tests/unit/test_record,$(SIM_RECORD_TESTS))
+
+.PHONY: check-fpga-bus
+check-fpga-bus: $(FTLS_SIM) $(SIM_TESTS) unit hugepages
+	$(Q)sim/tests/check-fpga-bus.sh $(FTLS_SIM) $(O)/sim/tests/test_fpga_bus $(O)/sim/tests/test_crypto_hw $(FPGA_RECORD_TESTS)
+
+CHECKS += check-fpga-bus
 
 # bench-hw: the core's sustained bits per clock per suite at 16 KiB, 1 KiB and 64 B (many
 # descriptors, DMA answered every clock), Gbps at the Fmax recorded in hw/SYNTH.md, and the

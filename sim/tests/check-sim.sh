@@ -3,6 +3,7 @@
 # Starts ftls-sim on a private shared window, runs the given test programs against it with
 # FTLS_TEST_BACKENDS=cpu,sim and FTLS_SIM_WINDOW set, stops the simulator (its report is printed)
 # and closes with "sim: N passed, N failed". The simulator is stopped on every exit path.
+# FTLS_SIM_PID lets a test reset the simulated card (SIGUSR1) in the middle of traffic.
 # Usage: check-sim.sh FTLS_SIM TEST_PROGRAM...
 set -u
 sim=$1
@@ -31,7 +32,7 @@ if ! grep -q serving "$log"; then
   echo "sim: 0 passed, 1 failed (ftls-sim did not start)"
   exit 1
 fi
-export FTLS_SIM_WINDOW="$win" FTLS_TEST_BACKENDS=cpu,sim
+export FTLS_SIM_WINDOW="$win" FTLS_SIM_PID="$pid" FTLS_HW_BACKEND=sim FTLS_TEST_BACKENDS=cpu,sim
 out=$(tests/run-unit.sh "$@" 2>&1)
 rc=$?
 printf '%s\n' "$out" | grep -v '^unit: '

@@ -5,8 +5,10 @@
  * cpu and the reverse, byte-identical seals, lengths 0 .. 16 KiB + 256, bursts in order; the same
  * for ChaCha20-Poly1305 and AES-CBC + HMAC suites over fewer lengths; and the
  * failures: bad tag, short fragment, unknown slot, no room at dst, unsupported suite, deleted
- * slot, and the fpga backend without a card. Needs ftls-sim serving env FTLS_SIM_WINDOW; run by
- * sim/tests/check-sim.sh. Not for: the record layer (tests/unit/test_record*.c).
+ * slot, and the fpga backend without a card. The hardware backend is env FTLS_HW_BACKEND: `sim`
+ * (default; ftls-sim serving env FTLS_SIM_WINDOW, run by sim/tests/check-sim.sh) or `fpga`
+ * (ftls-sim --pci serving the device directory env FTLS_FPGA_DEV, run by check-fpga-bus.sh).
+ * Not for: the record layer (tests/unit/test_record*.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,14 +226,19 @@ static void cross(uint16_t suite_id, struct ftls_crypto_dev *from, struct ftls_c
 static size_t lens[2048];
 static size_t nlens;
 
+/*
+ * Env FTLS_HW_QUICK=1 (check-fpga-bus: the same driver, already covered in full over the sim
+ * bus) keeps 0..64 and a coarser stride.
+ */
 static void init_lens(void)
 {
 	static const size_t edges[] = { 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097, 8191,
 					8192, 16383, 16384, 16385, 16384 + 255, 16384 + 256 };
+	bool quick = getenv("FTLS_HW_QUICK") && atoi(getenv("FTLS_HW_QUICK"));
 
-	for (size_t l = 0; l <= 300; l++)
+	for (size_t l = 0; l <= (quick ? 64 : 300); l++)
 		lens[nlens++] = l;
-	for (size_t l = 301; l < 16384; l += 97)
+	for (size_t l = 301; l < 16384; l += quick ? 997 : 97)
 		lens[nlens++] = l;
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
 		lens[nlens++] = edges[i];
@@ -268,7 +275,7 @@ static void test_other_suites(void **state)
 	size_t few[96], n = 0;
 
 	(void)state;
-	for (size_t l = 0; l <= 80; l++)
+	for (size_t l = 0; l <= (getenv("FTLS_HW_QUICK") && atoi(getenv("FTLS_HW_QUICK")) ? 20 : 80); l++)
 		few[n++] = l;
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
 		few[n++] = edges[i];
@@ -427,13 +434,18 @@ static void test_fpga_without_card(void **state)
 {
 	struct ftls_crypto_conf c = conf();
 	struct ftls_crypto_dev *dev = NULL;
+	char *env = getenv("FTLS_FPGA_DEV") ? strdup(getenv("FTLS_FPGA_DEV")) : NULL;
 
 	(void)state;
+	unsetenv("FTLS_FPGA_DEV");
 	c.dev_path = "0000:ff:1f.7";
 	assert_int_equal(ftls_crypto_open("fpga", &c, &dev), FTLS_ERR_DEVICE);
 	assert_null(dev);
 	c.dev_path = NULL;
 	assert_int_equal(ftls_crypto_open("fpga", &c, &dev), FTLS_ERR_DEVICE);
+	if (env)
+		setenv("FTLS_FPGA_DEV", env, 1);
+	free(env);
 }
 
 static void test_sim_without_simulator(void **state)
@@ -453,9 +465,13 @@ static int setup(void **state)
 
 	(void)state;
 	init_lens();
-	if (ftls_crypto_open("sim", &c, &sim) != FTLS_OK) {
-		fprintf(stderr, "cannot open the sim backend (FTLS_SIM_WINDOW=%s)\n",
-			getenv("FTLS_SIM_WINDOW") ? getenv("FTLS_SIM_WINDOW") : "");
+	const char *hw = getenv("FTLS_HW_BACKEND") && *getenv("FTLS_HW_BACKEND") ?
+				 getenv("FTLS_HW_BACKEND") : "sim";
+
+	if (ftls_crypto_open(hw, &c, &sim) != FTLS_OK) {
+		fprintf(stderr, "cannot open the %s backend (FTLS_SIM_WINDOW=%s, FTLS_FPGA_DEV=%s)\n", hw,
+			getenv("FTLS_SIM_WINDOW") ? getenv("FTLS_SIM_WINDOW") : "",
+			getenv("FTLS_FPGA_DEV") ? getenv("FTLS_FPGA_DEV") : "");
 		return -1;
 	}
 	if (ftls_crypto_open("cpu", &c, &cpu) != FTLS_OK)
