@@ -47,6 +47,7 @@ static uint64_t now;
 static void *last_in_pkt;         /* the buffer of the last frame the client sent */
 /* Stack sizes of the next setup (tests of the caps change them before setup_with). */
 static uint32_t truesize = 2048, rcvbuf_conf = 65536, sndbuf_conf = 65536;
+static uint64_t mem_max_conf;   /* 0: the default */
 
 static uint8_t *mem_alloc(void *ctx, void **pkt)
 {
@@ -372,6 +373,7 @@ static int setup_with(uint32_t backlog, uint32_t idle_ms)
 	conf.max_conns = 16;
 	conf.sndbuf = sndbuf_conf;
 	conf.rcvbuf = rcvbuf_conf;
+	conf.mem_max = mem_max_conf;
 	conf.syn_backlog = backlog;
 	conf.rto_min_ms = 200;
 	conf.rto_init_ms = 1000;
@@ -400,6 +402,13 @@ static int setup(void **state) { (void)state; return setup_with(64, 0); }
 static int setup_backlog1(void **state) { (void)state; return setup_with(1, 0); }
 static int setup_idle(void **state) { (void)state; return setup_with(64, 5000); }
 /* rcvbuf 4096 with 4 KiB buffers: the receive cap (2 x rcvbuf in truesize) is two buffers. */
+/* The whole stack may hold three 2 KiB buffers. */
+static int setup_global_cap(void **state)
+{
+	(void)state;
+	mem_max_conf = 3 * 2048;
+	return setup_with(64, 0);
+}
 static int setup_small(void **state)
 {
 	(void)state;
@@ -415,6 +424,7 @@ static int teardown(void **state)
 	st = NULL;
 	truesize = 2048;
 	rcvbuf_conf = sndbuf_conf = 65536;
+	mem_max_conf = 0;
 	assert_int_equal(live, 0);   /* every reference came back, exactly once */
 	return 0;
 }
@@ -1203,6 +1213,37 @@ static void test_zc_send_many_small(void **state)
 	assert_int_equal(live, 0);
 }
 
+/* The global cap (mem_max) bounds what all connections hold, received and queued to send. */
+static void test_zc_global_cap(void **state)
+{
+	uint8_t d[1000];
+	(void)state;
+	uint32_t iss = handshake(100, false);
+
+	memset(d, 'g', sizeof(d));
+	cli_seg(A, 101, iss + 1, 512, d, 1000);
+	cli_seg(A, 1101, iss + 1, 512, d, 1000);
+	assert_int_equal(dp_tcp_send(app.conn, "x", 1), 1);   /* the third buffer */
+	assert_int_equal(live, 3);
+	/* Nothing more fits: a fourth buffer is refused on both sides. */
+	cli_seg(A, 2101, iss + 1, 512, d, 1000);
+	assert_int_equal(counter(DP_CNT_TCP_RCV_MEM_DROP), 1);
+	assert_int_equal(dp_tcp_recv_avail(app.conn), 2000);
+	assert_int_equal(dp_tcp_send_space(app.conn), DP_FRAME_MAX - 1);   /* room left in "x"'s buffer */
+	void *pkt;
+	uint8_t *b = dp_pkt_alloc(st, &pkt);
+	b[0] = 'y';
+	struct dp_iov v = { .pkt = pkt, .p = b, .len = 1 };
+	assert_int_equal(dp_tcp_send_pkts(app.conn, &v, 1), 0);
+	/* Reading frees buffers: the dropped segment now fits, and so does the application's. */
+	dp_tcp_recv_consume(app.conn, 2000);
+	assert_int_equal(dp_tcp_send_pkts(app.conn, &v, 1), 1);
+	dp_pkt_free(st, pkt);
+	cli_seg(A, 2101, iss + 1, 512, d, 1000);
+	assert_int_equal(dp_tcp_recv_avail(app.conn), 1000);
+	assert_int_equal(live, 3);
+}
+
 /* Abort and reset release everything the connection held, exactly once. */
 static void test_zc_abort_and_reset_release(void **state)
 {
@@ -1427,6 +1468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zc_send_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zc_send_many_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zc_abort_and_reset_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zc_global_cap, setup_global_cap, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
