@@ -7,14 +7,25 @@
 // port and the two DMA channels).
 //
 // Implementation notes.
-//  - One descriptor at a time, queues served round-robin. A descriptor is fetched (4 beats),
-//    checked (opcode, AAD length, slot, alg, length), then its prefix (1.2 GCM explicit nonce or
-//    CBC IV) and, for an AEAD open, the trailing 16-byte tag are read before the job starts; the
-//    payload then streams through a 16-entry FIFO into the engine while the engine's output is
-//    written out, so a long record moves 16 bytes per clock in each direction.
+//  - Two halves joined by an in-order FIFO of per-descriptor context (CtxDepth, default 8). The
+//    front end picks a queue (round-robin over enabled queues with a descriptor pending and room
+//    in the completion ring for every descriptor already in flight), fetches the descriptor (4
+//    beats; the key slot is read when the first beat arrives), checks it (opcode, AAD length,
+//    slot, alg, length), reads the prefix (1.2 GCM explicit nonce or CBC IV) and, for an AEAD
+//    open, the trailing tag, hands the job to the engines, pushes the context and queues the
+//    payload reads; then it goes on to the next descriptor while the payload still streams. The
+//    back end takes contexts in order: writes the prefix (seal), the engine's out beats, the tag
+//    (AEAD seal, in the clock the engine's done is taken) and the completion. So descriptor N+1
+//    is fetched and its payload enters an engine while descriptor N's output is still written.
+//  - Payload beats pass a 16-entry FIFO tagged with their job's alg (ftls_engines routes them);
+//    reads carry a tag (kind, context index) in an in-order FIFO, so descriptor, prefix, tag and
+//    payload responses of different descriptors can be outstanding together.
 //  - Every descriptor completes, with an error status when it is bad; a bad descriptor never
-//    starts an engine and a DMA error still feeds the engine the beats it expects, so no path
-//    hangs the queue. Success is reported only when the engine's done_ok is set.
+//    starts an engine (its context goes to the back end with the status) and a DMA read error on
+//    the payload still feeds the engine the beats it expects (zeros), so no path hangs the queue.
+//    Success is reported only when the engine's done_ok is set. Completions of a queue are
+//    written in fetch order; one of a queue reset (Q_CTRL.ENABLE 0->1) or disabled after its
+//    descriptor was fetched is dropped.
 //  - DMA channels: a read request {addr, len 1..16} is answered, in order, by one response beat
 //    with the bytes left-aligned (byte at addr in [127:120]) and an error flag; the core never has
 //    more reads outstanding than it can take, so responses need no ready. A write request
@@ -22,12 +33,17 @@
 //    the completion entry is written only after every earlier write is acknowledged, and its byte
 //    15 (the phase) is the last byte of the entry.
 //  - Key slots hold key, IV/salt, MAC key, alg and the TLS 1.3 flag; they are written only through
-//    the key window + KEY_CMD and never read back by the host. LOAD zeroes the window.
+//    the key window + KEY_CMD and never read back by the host. LOAD zeroes the window. Every
+//    LOAD or ZEROIZE also flushes the AES-GCM engine's key cache (after the jobs it holds) and,
+//    if the front end holds a copy of that slot for a descriptor not yet handed over, wipes the
+//    copy and completes that descriptor with STATUS_BAD_SLOT. The front end's slot copy is wiped
+//    when its job is handed over.
 module ftls_crypto_top
   import ftls_regs_pkg::*;
 #(
   parameter int unsigned NQ = NumQueues,
-  parameter int unsigned NSlots = NumKeySlots
+  parameter int unsigned NSlots = NumKeySlots,
+  parameter int unsigned CtxDepth = 8  // descriptors between front and back end (power of two)
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -60,14 +76,14 @@ module ftls_crypto_top
 
   localparam int unsigned QW = (NQ > 1) ? $clog2(NQ) : 1;
   localparam int unsigned SW = $clog2(NSlots);
-  localparam int unsigned FifoDepth = 16;
+  localparam int unsigned CW = $clog2(CtxDepth);
+  localparam int unsigned FifoDepth = 16;  // payload beats read ahead of the engines
+  localparam int unsigned RtDepth = 32;    // read tags; at most 16 payload + 4 others outstanding
+  localparam int unsigned WkDepth = 32;    // write requests outstanding (acks awaited)
 
-  typedef enum logic [3:0] {
-    StIdle, StDescRd, StDescChk, StKeyChk, StPrefixRd, StTagRd, StJob, StStream, StTagWr,
-    StWaitWr, StCpl, StCplWait
-  } state_e;
-
-  typedef enum logic [2:0] {RdDesc, RdPrefix, RdTag, RdPay} rphase_e;
+  typedef enum logic [2:0] {FeIdle, FeDesc, FeChk, FePre, FeTag, FeJob, FeFeed} fe_e;
+  typedef enum logic [1:0] {BeIdle, BePre, BeOut, BeCpl} be_e;
+  typedef enum logic [1:0] {RdDesc, RdPrefix, RdTag, RdPay} rkind_e;
 
   typedef struct packed {
     logic         tls13;
@@ -76,6 +92,31 @@ module ftls_crypto_top
     logic [95:0]  iv;
     logic [383:0] mac;
   } slot_t;
+
+  // What the back end needs of a descriptor.
+  typedef struct packed {
+    logic [QW-1:0] q;
+    logic [3:0]   epoch;       // the queue's epoch when the descriptor was fetched
+    logic [15:0]  cookie;
+    logic [15:0]  sq_head;     // SQ_HEAD after this descriptor
+    logic [15:0]  status;      // found by the front end (no job unless STATUS_OK)
+    logic         job;         // an engine job runs for it
+    logic         open;
+    logic         aead;
+    logic [4:0]   prefix_len;
+    logic [127:0] prefix;      // seal: what is written at dst in front of the ciphertext
+    logic [63:0]  dst;
+    logic [15:0]  pay_len;
+    logic [11:0]  beats;       // engine out beats
+  } ctx_t;
+
+  // A read request in flight.
+  typedef struct packed {
+    rkind_e        kind;
+    logic [CW-1:0] idx;        // payload: the context it belongs to
+    logic [3:0]    alg;
+    logic          last;       // payload: the job's last beat
+  } rtag_t;
 
   // ---------------------------------------------------------------------------------------------
   // Helpers on the 64-byte descriptor (byte i at [511 - 8i -: 8]).
@@ -124,7 +165,6 @@ module ftls_crypto_top
   logic [31:0]  win_alg_q;
   slot_t        slots_q [NSlots];    // a memory: not reset, written only by KEY_CMD
   logic [NSlots-1:0] slot_valid_q;
-  logic         slot_valid_rd_q;    // slot_valid_q of the slot read into slot_q
 
   logic [63:0]  sq_base_q [NQ];
   logic [3:0]   sq_size_q [NQ];
@@ -137,7 +177,7 @@ module ftls_crypto_top
   logic         q_en_q [NQ];
   logic         cq_phase_q [NQ];
   logic [3:0]   q_epoch_q [NQ];   // bumped when a queue is (re)enabled
-  logic [3:0]   epoch_q;          // the current descriptor's queue epoch
+  logic [CW:0]  q_infl_q [NQ];    // descriptors fetched whose completion is not yet written
 
   logic [15:0]  supported_algs;
 
@@ -157,7 +197,7 @@ module ftls_crypto_top
 
   // Key slot indices: the low bits of the command's and the descriptor's slot fields (both
   // are range-checked against NSlots before use).
-  logic [SW-1:0] cmd_slot, desc_slot;
+  logic [SW-1:0] cmd_slot;
   assign cmd_slot = reg_wdata_i[SW-1:0];
 
   always_ff @(posedge clk_i) begin
@@ -208,23 +248,24 @@ module ftls_crypto_top
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Descriptor processing state.
-  state_e       state_q;
-  logic [QW-1:0] cur_q_q, rr_q;
+  // Front end state.
+  fe_e          fe_q;
+  logic [QW-1:0] fe_qi_q, rr_q;
+  logic [3:0]   fe_epoch_q;
+  logic [15:0]  fe_sqhead_q;
   logic [511:0] desc_q;
-  slot_t        slot_q;
-  logic [15:0]  status_q;
-  logic [31:0]  out_bytes_q;
+  slot_t        slot_q;        // copy of the descriptor's key slot (wiped once handed over)
+  logic         slot_ok_q;     // the slot was loaded when it was read
+  logic [SW-1:0] fe_slot_q;    // which slot slot_q is a copy of
+  logic         fe_stale_q;    // a KEY_CMD hit that slot since
+  logic [2:0]   fe_got_q;      // descriptor/prefix/tag responses taken in this phase
+  logic         fe_err_q;      // a DMA error on them
+  logic         open_q;
   logic [15:0]  pay_len_q;     // payload bytes into the engine
   logic [4:0]   prefix_len_q;  // bytes before the payload at src (open) or dst (seal)
   logic [127:0] prefix_q;      // open: what was read there; seal: what to write there
   logic [127:0] tag_q;         // AEAD open: the received tag
-  logic         open_q;
-  logic         dma_err_q;
-  logic         job_sent_q, prefix_wr_done_q;
-  logic         done_ok_q;
-  logic [15:0]  done_len_q;
-  logic [127:0] done_tag_q;
+  logic [11:0]  beats_q;       // engine out beats of the job
 
   // Descriptor fields.
   logic [7:0]   d_opcode, d_aad_len;
@@ -244,37 +285,52 @@ module ftls_crypto_top
     d_iv = be_field(desc_q, DescIvOff, DescIvSize);
     d_aad = 104'(be_field(desc_q, DescAadOff, DescAadSize) >> 24);
   end
-  assign desc_slot = d_slot[SW-1:0];
 
   // ---------------------------------------------------------------------------------------------
-  // DMA reader: requests [rd_addr_q, +rd_left_q) in chunks of up to 16 bytes.
-  rphase_e      rphase_q;
+  // DMA reader: requests [rd_addr_q, +rd_left_q) in chunks of up to 16 bytes, each with a tag.
+  rkind_e       rd_kind_q;
+  logic [CW-1:0] rd_idx_q;
+  logic [3:0]   rd_alg_q;
   logic [63:0]  rd_addr_q;
   logic [15:0]  rd_left_q;
-  logic [4:0]   rd_out_q;       // responses outstanding
-  logic [4:0]   rd_got_q;       // responses taken in this phase (desc, prefix, tag)
+  logic [4:0]   pay_out_q;      // payload reads outstanding
+  rtag_t        rt_q [RtDepth];
+  logic [4:0]   rt_rd_q, rt_wr_q;
+  rtag_t        rt_head;
   logic [127:0] fifo_q [FifoDepth];
+  logic [3:0]   fifo_alg_q [FifoDepth];
+  logic [FifoDepth-1:0] fifo_last_q;
   logic [3:0]   fifo_rd_q, fifo_wr_q;
   logic [4:0]   fifo_cnt_q;
-  logic         rd_fire, fifo_pop;
+  logic         rd_fire, fifo_pop, rd_last;
 
   assign rd_req_valid_o = (rd_left_q != 16'd0) &&
-                          (rphase_q != RdPay || (5'(fifo_cnt_q) + rd_out_q) < 5'(FifoDepth));
+                          (rd_kind_q != RdPay || ({1'b0, fifo_cnt_q} + {1'b0, pay_out_q}) < 6'(FifoDepth));
   assign rd_req_addr_o = rd_addr_q;
   assign rd_req_len_o = (rd_left_q >= 16'd16) ? 5'd16 : rd_left_q[4:0];
   assign rd_fire = rd_req_valid_o && rd_req_ready_i;
+  assign rd_last = rd_left_q <= 16'd16;
+  assign rt_head = rt_q[rt_rd_q];
+
+  // ---------------------------------------------------------------------------------------------
+  // Context FIFO between the halves.
+  ctx_t         ctx_q [CtxDepth];
+  logic [CW-1:0] ctx_rd_q, ctx_wr_q;
+  logic [CW:0]  ctx_cnt_q;
+  logic [CtxDepth-1:0] rderr_q;  // a payload read of that context failed
+  logic         ctx_full, ctx_push, ctx_pop;
+  ctx_t         ctx_in, hc;
+  assign ctx_full = ctx_cnt_q[CW];
+  assign hc = ctx_q[ctx_rd_q];
 
   // ---------------------------------------------------------------------------------------------
   // Engines.
-  logic         e_job_valid, e_job_ready, e_in_valid, e_in_ready, e_in_last;
+  logic         e_job_valid, e_job_ready, e_in_valid, e_in_ready;
   logic         e_out_valid, e_out_ready, e_out_last, e_done_valid, e_done_ready, e_done_ok;
   logic [127:0] e_out_data, e_done_tag;
   logic [15:0]  e_done_len;
   logic [95:0]  nonce;
-  logic [12:0]  in_beats_q;     // payload beats handed to the engine
-  logic [12:0]  pay_beats;
-
-  assign pay_beats = 13'((pay_len_q + 16'd15) >> 4);
+  logic         key_flush_q;
 
   always_comb begin
     if (is_gcm(slot_q.alg) && !slot_q.tls13)
@@ -283,13 +339,13 @@ module ftls_crypto_top
       nonce = slot_q.iv ^ {32'h0, d_seq};                               // IV xor seq
   end
 
-  assign e_job_valid = (state_q == StJob) && !job_sent_q;
+  assign e_job_valid = (fe_q == FeJob) && !fe_err_q && !fe_stale_q && !ctx_full;
   assign e_in_valid = (fifo_cnt_q != 5'd0);
-  assign e_in_last = (in_beats_q == pay_beats - 13'd1);
   assign fifo_pop = e_in_valid && e_in_ready;
 
   ftls_engines u_engines (
     .clk_i, .rst_ni,
+    .flush_i(key_flush_q),
     .supported_algs_o(supported_algs),
     .job_valid_i(e_job_valid), .job_ready_o(e_job_ready),
     .job_open_i(open_q), .job_alg_i(slot_q.alg), .job_key_i(slot_q.key),
@@ -297,73 +353,166 @@ module ftls_crypto_top
     .job_iv_i(open_q ? prefix_q : d_iv), .job_aad_i(d_aad), .job_aad_len_i(d_aad_len[3:0]),
     .job_tag_i(tag_q), .job_len_i(pay_len_q),
     .in_valid_i(e_in_valid), .in_ready_o(e_in_ready), .in_data_i(fifo_q[fifo_rd_q]),
-    .in_last_i(e_in_last),
+    .in_alg_i(fifo_alg_q[fifo_rd_q]), .in_last_i(fifo_last_q[fifo_rd_q]),
     .out_valid_o(e_out_valid), .out_ready_i(e_out_ready), .out_data_o(e_out_data),
     .out_last_o(e_out_last),
     .done_valid_o(e_done_valid), .done_ready_i(e_done_ready), .done_ok_o(e_done_ok),
     .done_len_o(e_done_len), .done_tag_o(e_done_tag)
   );
+  logic e_job_fire, e_done_fire;
+  assign e_job_fire = e_job_valid && e_job_ready;
+  assign e_done_fire = e_done_valid && e_done_ready;
 
   // ---------------------------------------------------------------------------------------------
-  // DMA writer: one source at a time, in the order prefix, engine output, tag, completion.
-  logic [63:0]  wr_addr_q;      // next payload output address
-  logic [15:0]  out_left_q;     // AEAD: output bytes still to write
-  logic [5:0]   wr_out_q;       // write responses outstanding
-  logic [127:0] cpl_data;
-  logic         wr_fire;
-  logic [QW-1:0] cq;
-  logic [15:0]  cq_mask, sq_mask;
+  // Checks of a fetched descriptor against its key slot: the status it completes with.
+  logic [15:0] chk_status, chk_pay_len;
+  logic [4:0]  chk_prefix;
+  logic [11:0] chk_beats;
+  logic        chk_open;
+  always_comb begin
+    logic [15:0] fixed;  // prefix + tag bytes that are not payload on open
+    chk_open = (d_opcode == OpcodeOpen);
+    chk_status = StatusOk;
+    chk_prefix = 5'd0;
+    if (is_gcm(slot_q.alg) && !slot_q.tls13) chk_prefix = 5'd8;
+    else if (!is_aead(slot_q.alg)) chk_prefix = 5'd16;
+    if (is_aead(slot_q.alg)) fixed = 16'(chk_prefix) + 16'd16;
+    else fixed = 16'd16;
+    chk_pay_len = d_len;
+    if (chk_open) chk_pay_len = d_len - fixed;
+    if (is_aead(slot_q.alg)) chk_beats = 12'((chk_pay_len + 16'd15) >> 4);
+    else if (chk_open) chk_beats = 12'(chk_pay_len >> 4);
+    else chk_beats = 12'((chk_pay_len + cbc_mac_len(slot_q.alg)) >> 4) + 12'd1;
+    if (fe_err_q) chk_status = StatusDmaErr;
+    else if (d_opcode != OpcodeSeal && d_opcode != OpcodeOpen) chk_status = StatusBadOpcode;
+    else if (d_aad_len > 8'd13) chk_status = StatusBadDesc;
+    else if (d_slot >= 16'(NSlots) || !slot_ok_q || fe_stale_q) chk_status = StatusBadSlot;
+    else if (!supported_algs[slot_q.alg]) chk_status = StatusUnsupported;
+    else if (32'(d_len) > MaxLen) chk_status = StatusBadLen;
+    else if (chk_open && d_len < fixed) chk_status = StatusBadLen;
+    else if (chk_open && !is_aead(slot_q.alg) &&
+             (chk_pay_len[3:0] != 4'd0 || chk_pay_len < ((cbc_mac_len(slot_q.alg) + 16'd16) & ~16'd15)))
+      chk_status = StatusBadLen;
+  end
 
-  assign cq = cur_q_q;
-  assign cq_mask = 16'((17'd1 << cq_size_q[cq]) - 17'd1);
-  assign sq_mask = 16'((17'd1 << sq_size_q[cq]) - 17'd1);
+  // The context pushed: from the check (bad descriptor), from FeJob (a DMA error on the prefix or
+  // tag, or the slot changed under it) or with the job.
+  always_comb begin
+    ctx_push = 1'b0;
+    ctx_in = '0;
+    ctx_in.q = fe_qi_q;
+    ctx_in.epoch = fe_epoch_q;
+    ctx_in.cookie = d_cookie;
+    ctx_in.sq_head = fe_sqhead_q;
+    ctx_in.open = open_q;
+    ctx_in.aead = is_aead(slot_q.alg);
+    ctx_in.prefix_len = prefix_len_q;
+    ctx_in.prefix = prefix_q;
+    ctx_in.dst = d_dst;
+    ctx_in.pay_len = pay_len_q;
+    ctx_in.beats = beats_q;
+    ctx_in.status = StatusOk;
+    if (fe_q == FeChk && chk_status != StatusOk) begin
+      ctx_push = !ctx_full;
+      ctx_in.status = chk_status;
+    end else if (fe_q == FeJob && (fe_err_q || fe_stale_q)) begin
+      ctx_push = !ctx_full;
+      ctx_in.status = fe_err_q ? StatusDmaErr : StatusBadSlot;
+    end else if (e_job_fire) begin
+      ctx_push = 1'b1;
+      ctx_in.job = 1'b1;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Back end: prefix, out beats, tag, completion of the context at the head.
+  be_e          be_q;
+  logic [63:0]  be_addr_q;
+  logic [11:0]  be_beats_q;     // out beats still to write
+  logic [15:0]  be_left_q;      // AEAD: output bytes still to write
+  logic         be_err_q;       // a write of this descriptor failed
+  logic         done_ok_q;
+  logic [15:0]  done_len_q;
+  logic [5:0]   wr_out_q;       // write responses outstanding
+  logic [WkDepth-1:0] wk_q;     // per outstanding write, in order: 1 = a completion entry
+  logic [4:0]   wk_rd_q, wk_wr_q;
+  logic         wr_fire, wr_room, cpl_live;
+  logic [127:0] cpl_data;
+  logic [15:0]  cpl_status, cq_mask;
+  logic [31:0]  out_bytes;
+
+  assign wr_room = !wr_out_q[5];
+  assign cq_mask = 16'((17'd1 << cq_size_q[hc.q]) - 17'd1);
+  // A completion goes to its ring only if the queue was not reset or disabled since the fetch.
+  assign cpl_live = q_en_q[hc.q] && q_epoch_q[hc.q] == hc.epoch;
 
   always_comb begin
+    cpl_status = hc.status;
+    if (hc.status == StatusOk) begin
+      if (be_err_q || rderr_q[ctx_rd_q]) cpl_status = StatusDmaErr;
+      else if (hc.open && !done_ok_q) cpl_status = StatusAuthFail;
+    end
+    out_bytes = '0;
+    if (cpl_status == StatusOk) begin
+      if (hc.aead)
+        out_bytes = hc.open ? {16'h0, hc.pay_len} :
+                    {16'h0, hc.pay_len} + {27'h0, hc.prefix_len} + 32'd16;
+      else
+        out_bytes = hc.open ? {16'h0, done_len_q} : {16'h0, done_len_q} + 32'd16;
+    end
     cpl_data = '0;
-    cpl_data[127:112] = {d_cookie[7:0], d_cookie[15:8]};
-    cpl_data[111:96] = {status_q[7:0], status_q[15:8]};
-    cpl_data[95:64] = {out_bytes_q[7:0], out_bytes_q[15:8], out_bytes_q[23:16], out_bytes_q[31:24]};
-    cpl_data[63:48] = {sq_head_q[cq][7:0], sq_head_q[cq][15:8]};
-    cpl_data[7:0] = {7'h0, cq_phase_q[cq]};
+    cpl_data[127:112] = {hc.cookie[7:0], hc.cookie[15:8]};
+    cpl_data[111:96] = {cpl_status[7:0], cpl_status[15:8]};
+    cpl_data[95:64] = {out_bytes[7:0], out_bytes[15:8], out_bytes[23:16], out_bytes[31:24]};
+    cpl_data[63:48] = {hc.sq_head[7:0], hc.sq_head[15:8]};
+    cpl_data[7:0] = {7'h0, cq_phase_q[hc.q]};
   end
 
   always_comb begin
     wr_req_valid_o = 1'b0;
-    wr_req_addr_o = wr_addr_q;
+    wr_req_addr_o = be_addr_q;
     wr_req_len_o = 5'd16;
     wr_req_data_o = e_out_data;
     e_out_ready = 1'b0;
-    unique case (state_q)
-      StStream: begin
-        if (!prefix_wr_done_q) begin
-          wr_req_valid_o = 1'b1;
-          wr_req_addr_o = d_dst;
-          wr_req_len_o = prefix_len_q;
-          wr_req_data_o = prefix_q;
+    e_done_ready = 1'b0;
+    ctx_pop = 1'b0;
+    unique case (be_q)
+      BePre: begin
+        wr_req_valid_o = wr_room;
+        wr_req_addr_o = hc.dst;
+        wr_req_len_o = hc.prefix_len;
+        wr_req_data_o = hc.prefix;
+      end
+      BeOut: begin
+        if (be_beats_q != 12'd0) begin
+          wr_req_valid_o = e_out_valid && wr_room;
+          e_out_ready = wr_req_ready_i && wr_room;
+          if (hc.aead && be_left_q < 16'd16) wr_req_len_o = be_left_q[4:0];
+        end else if (hc.aead && !hc.open) begin
+          // The tag goes out in the clock the engine's done is taken.
+          wr_req_valid_o = e_done_valid && wr_room;
+          wr_req_data_o = e_done_tag;
+          e_done_ready = wr_req_ready_i && wr_room;
         end else begin
-          wr_req_valid_o = e_out_valid;
-          e_out_ready = wr_req_ready_i;
-          if (is_aead(slot_q.alg) && out_left_q < 16'd16) wr_req_len_o = out_left_q[4:0];
+          e_done_ready = 1'b1;
         end
       end
-      StTagWr: begin
-        wr_req_valid_o = 1'b1;
-        wr_req_data_o = done_tag_q;
-      end
-      StCpl: begin
-        wr_req_valid_o = q_en_q[cq] && q_epoch_q[cq] == epoch_q;
-        wr_req_addr_o = cq_base_q[cq] + {44'h0, cq_tail_q[cq] & cq_mask, 4'h0};
+      BeCpl: begin
+        // Every earlier write acknowledged (its error known) before the completion goes out.
+        wr_req_valid_o = cpl_live && wr_out_q == 6'd0;
+        wr_req_addr_o = cq_base_q[hc.q] + {44'h0, cq_tail_q[hc.q] & cq_mask, 4'h0};
         wr_req_data_o = cpl_data;
+        ctx_pop = !cpl_live || wr_req_ready_i && wr_out_q == 6'd0;
       end
       default: ;
     endcase
   end
   assign wr_fire = wr_req_valid_o && wr_req_ready_i;
-  assign e_done_ready = (state_q == StStream) && prefix_wr_done_q && !e_out_valid;
 
   // ---------------------------------------------------------------------------------------------
   // Queue selection: the next enabled queue, round-robin from rr_q, with a descriptor pending and
-  // room in its completion ring. NQ is a power of two, so queue indices wrap by themselves.
+  // room in its completion ring for it and every descriptor of the queue in flight. NQ is a power
+  // of two, so queue indices wrap by themselves.
   logic          pick_ok;
   logic [QW-1:0] pick_q;
   always_comb begin
@@ -373,42 +522,35 @@ module ftls_crypto_top
       logic [QW-1:0] q;
       q = rr_q + i[QW-1:0];
       if (!pick_ok && q_en_q[q] && sq_head_q[q] != sq_tail_q[q] &&
-          17'(cq_tail_q[q] - cq_head_q[q]) < (17'd1 << cq_size_q[q])) begin
+          ({1'b0, 16'(cq_tail_q[q] - cq_head_q[q])} + 17'(q_infl_q[q])) <
+          (17'd1 << cq_size_q[q])) begin
         pick_ok = 1'b1;
         pick_q = q;
       end
     end
   end
 
-  assign busy_o = (state_q != StIdle);
+  assign busy_o = (fe_q != FeIdle) || (ctx_cnt_q != '0);
 
-  // Checks of a fetched descriptor against its key slot: the status it completes with.
-  logic [15:0] chk_status, chk_pay_len;
-  logic [4:0]  chk_prefix;
-  always_comb begin
-    logic [15:0] fixed;  // prefix + tag bytes that are not payload on open
-    chk_status = StatusOk;
-    chk_prefix = 5'd0;
-    fixed = 16'd0;
-    if (is_gcm(slot_q.alg) && !slot_q.tls13) chk_prefix = 5'd8;
-    else if (!is_aead(slot_q.alg)) chk_prefix = 5'd16;
-    if (is_aead(slot_q.alg)) fixed = 16'(chk_prefix) + 16'd16;
-    else fixed = 16'd16;
-    chk_pay_len = d_len;
-    if (open_q) chk_pay_len = d_len - fixed;
-    if (!slot_valid_rd_q) chk_status = StatusBadSlot;
-    else if (!supported_algs[slot_q.alg]) chk_status = StatusUnsupported;
-    else if (32'(d_len) > MaxLen) chk_status = StatusBadLen;
-    else if (open_q && d_len < fixed) chk_status = StatusBadLen;
-    else if (open_q && !is_aead(slot_q.alg) &&
-             (chk_pay_len[3:0] != 4'd0 || chk_pay_len < ((cbc_mac_len(slot_q.alg) + 16'd16) & ~16'd15)))
-      chk_status = StatusBadLen;
-  end
+  // Key commands (LOAD or ZEROIZE of an existing slot).
+  logic key_cmd, desc_beat0;
+  logic [15:0] rd_slot16;
+  logic [SW-1:0] rd_slot, fe_slot_now;
+  assign key_cmd = reg_valid_i && reg_write_i && !rq_ok && reg_addr_i == RegKeyCmd &&
+                   reg_wdata_i[KeyCmdSlotLsb +: KeyCmdSlotWidth] < 16'(NSlots) &&
+                   (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad ||
+                    reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize);
+  // The slot field is bytes 2..3 of the descriptor's first beat (little-endian).
+  assign desc_beat0 = rd_resp_valid_i && rt_head.kind == RdDesc && fe_got_q == 3'd0;
+  assign rd_slot16 = {rd_resp_data_i[103:96], rd_resp_data_i[111:104]};
+  assign rd_slot = rd_slot16[SW-1:0];
+  assign fe_slot_now = desc_beat0 ? rd_slot : fe_slot_q;
 
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
+      fe_q <= FeIdle;
+      be_q <= BeIdle;
       ctrl_en_q <= 1'b0;
       cnt_ok_q <= '0;
       cnt_err_q <= '0;
@@ -422,6 +564,10 @@ module ftls_crypto_top
       win_iv_q <= '0;
       win_mac_q <= '0;
       slot_valid_q <= '0;
+      slot_q <= '0;
+      slot_ok_q <= 1'b0;
+      fe_stale_q <= 1'b0;
+      key_flush_q <= 1'b0;
       for (int unsigned q = 0; q < NQ; q++) begin
         sq_base_q[q] <= '0;
         sq_size_q[q] <= 4'd1;
@@ -434,25 +580,234 @@ module ftls_crypto_top
         q_en_q[q] <= 1'b0;
         cq_phase_q[q] <= 1'b1;
         q_epoch_q[q] <= '0;
+        q_infl_q[q] <= '0;
       end
-      cur_q_q <= '0;
       rr_q <= '0;
-      rphase_q <= RdDesc;
+      rd_kind_q <= RdDesc;
       rd_left_q <= '0;
-      rd_out_q <= '0;
-      rd_got_q <= '0;
+      pay_out_q <= '0;
+      rt_rd_q <= '0;
+      rt_wr_q <= '0;
       fifo_rd_q <= '0;
       fifo_wr_q <= '0;
       fifo_cnt_q <= '0;
+      ctx_rd_q <= '0;
+      ctx_wr_q <= '0;
+      ctx_cnt_q <= '0;
+      rderr_q <= '0;
       wr_out_q <= '0;
-      job_sent_q <= 1'b0;
-      prefix_wr_done_q <= 1'b0;
-      dma_err_q <= 1'b0;
+      wk_rd_q <= '0;
+      wk_wr_q <= '0;
+      fe_got_q <= '0;
+      fe_err_q <= 1'b0;
+      be_err_q <= 1'b0;
     end else begin
       cnt_cycles_q <= cnt_cycles_q + 32'd1;
       if (busy_o) cnt_busy_q <= cnt_busy_q + 32'd1;
+      key_flush_q <= key_cmd;
 
-      // Register writes.
+      // ---- DMA reader -------------------------------------------------------------------------
+      if (rd_fire) begin
+        rd_addr_q <= rd_addr_q + {59'h0, rd_req_len_o};
+        rd_left_q <= rd_left_q - {11'h0, rd_req_len_o};
+        rt_q[rt_wr_q] <= {rd_kind_q, rd_idx_q, rd_alg_q, rd_last};
+        rt_wr_q <= rt_wr_q + 5'd1;
+      end
+      pay_out_q <= pay_out_q + {4'h0, rd_fire && rd_kind_q == RdPay} -
+                   {4'h0, rd_resp_valid_i && rt_head.kind == RdPay};
+      if (rd_resp_valid_i) begin
+        rt_rd_q <= rt_rd_q + 5'd1;
+        if (rt_head.kind != RdPay) begin
+          fe_got_q <= fe_got_q + 3'd1;
+          if (rd_resp_err_i) fe_err_q <= 1'b1;
+        end
+        unique case (rt_head.kind)
+          RdDesc: begin
+            desc_q <= {desc_q[383:0], rd_resp_data_i};
+            if (fe_got_q == 3'd0) begin
+              slot_q <= slots_q[rd_slot];
+              slot_ok_q <= slot_valid_q[rd_slot];
+              fe_slot_q <= rd_slot;
+              fe_stale_q <= 1'b0;
+            end
+          end
+          RdPrefix: prefix_q <= rd_resp_data_i;
+          RdTag:    tag_q <= rd_resp_data_i;
+          default: begin
+            fifo_q[fifo_wr_q] <= rd_resp_err_i ? '0 : rd_resp_data_i;
+            fifo_alg_q[fifo_wr_q] <= rt_head.alg;
+            fifo_last_q[fifo_wr_q] <= rt_head.last;
+            fifo_wr_q <= fifo_wr_q + 4'd1;
+            if (rd_resp_err_i) rderr_q[rt_head.idx] <= 1'b1;
+          end
+        endcase
+      end
+      fifo_cnt_q <= fifo_cnt_q + {4'h0, rd_resp_valid_i && rt_head.kind == RdPay} -
+                    {4'h0, fifo_pop};
+      if (fifo_pop) fifo_rd_q <= fifo_rd_q + 4'd1;
+
+      // ---- Context FIFO -----------------------------------------------------------------------
+      if (ctx_push) begin
+        ctx_q[ctx_wr_q] <= ctx_in;
+        rderr_q[ctx_wr_q] <= 1'b0;
+        ctx_wr_q <= ctx_wr_q + 1'b1;
+      end
+      if (ctx_pop) begin
+        ctx_rd_q <= ctx_rd_q + 1'b1;
+      end
+      ctx_cnt_q <= ctx_cnt_q + {{CW{1'b0}}, ctx_push} - {{CW{1'b0}}, ctx_pop};
+      for (int unsigned q = 0; q < NQ; q++)
+        q_infl_q[q] <= q_infl_q[q] +
+                       {{CW{1'b0}}, fe_q == FeIdle && ctrl_en_q && pick_ok && pick_q == q[QW-1:0]} -
+                       {{CW{1'b0}}, ctx_pop && hc.q == q[QW-1:0]};
+
+      // ---- Front end --------------------------------------------------------------------------
+      unique case (fe_q)
+        FeIdle: begin
+          if (ctrl_en_q && pick_ok) begin
+            fe_qi_q <= pick_q;
+            fe_epoch_q <= q_epoch_q[pick_q];
+            fe_sqhead_q <= sq_head_q[pick_q] + 16'd1;
+            sq_head_q[pick_q] <= sq_head_q[pick_q] + 16'd1;
+            rr_q <= pick_q + 1'b1;
+            rd_kind_q <= RdDesc;
+            rd_addr_q <= sq_base_q[pick_q] +
+                         {42'h0, sq_head_q[pick_q] & 16'((17'd1 << sq_size_q[pick_q]) - 17'd1), 6'h0};
+            rd_left_q <= 16'(DescBytes);
+            fe_got_q <= '0;
+            fe_err_q <= 1'b0;
+            fe_q <= FeDesc;
+          end
+        end
+        FeDesc: begin
+          if (fe_got_q == 3'd4) fe_q <= FeChk;
+        end
+        FeChk: begin
+          open_q <= chk_open;
+          pay_len_q <= chk_pay_len;
+          prefix_len_q <= chk_prefix;
+          beats_q <= chk_beats;
+          fe_got_q <= '0;
+          if (chk_status != StatusOk) begin
+            if (!ctx_full) begin
+              slot_q <= '0;
+              fe_q <= FeIdle;
+            end
+          end else if (chk_open && chk_prefix != 5'd0) begin
+            rd_kind_q <= RdPrefix;
+            rd_addr_q <= d_src;
+            rd_left_q <= {11'h0, chk_prefix};
+            fe_q <= FePre;
+          end else begin
+            // Seal: what goes in front of the ciphertext (1.2 GCM explicit nonce, CBC IV).
+            prefix_q <= (chk_prefix == 5'd8) ? {d_seq, 64'h0} : d_iv;
+            if (chk_open && is_aead(slot_q.alg)) begin
+              rd_kind_q <= RdTag;
+              rd_addr_q <= d_src + {48'h0, d_len} - 64'd16;
+              rd_left_q <= 16'd16;
+              fe_q <= FeTag;
+            end else begin
+              fe_q <= FeJob;
+            end
+          end
+        end
+        FePre: begin
+          if (fe_got_q == 3'd1) begin
+            fe_got_q <= '0;
+            if (is_aead(slot_q.alg)) begin
+              rd_kind_q <= RdTag;
+              rd_addr_q <= d_src + {48'h0, d_len} - 64'd16;
+              rd_left_q <= 16'd16;
+              fe_q <= FeTag;
+            end else begin
+              fe_q <= FeJob;
+            end
+          end
+        end
+        FeTag: begin
+          if (fe_got_q == 3'd1) fe_q <= FeJob;
+        end
+        FeJob: begin
+          if (ctx_push) begin
+            slot_q <= '0;  // the engine has the key now (or never gets it)
+            fe_q <= FeIdle;
+            if (e_job_fire) begin
+              cnt_bytes_q <= cnt_bytes_q + {16'h0, pay_len_q};
+              if (pay_len_q != 16'd0) begin
+                rd_kind_q <= RdPay;
+                rd_idx_q <= ctx_wr_q;
+                rd_alg_q <= slot_q.alg;
+                rd_addr_q <= d_src + (open_q ? {59'h0, prefix_len_q} : 64'h0);
+                rd_left_q <= pay_len_q;
+                fe_q <= FeFeed;
+              end
+            end
+          end
+        end
+        FeFeed: begin
+          // Payload reads queued; the next descriptor as soon as the last one is.
+          if (rd_fire && rd_last) fe_q <= FeIdle;
+        end
+        default: fe_q <= FeIdle;
+      endcase
+
+      // ---- Back end ---------------------------------------------------------------------------
+      wr_out_q <= wr_out_q + {5'h0, wr_fire} - {5'h0, wr_resp_valid_i};
+      if (wr_fire) begin
+        wk_q[wk_wr_q] <= (be_q == BeCpl);
+        wk_wr_q <= wk_wr_q + 5'd1;
+      end
+      unique case (be_q)
+        BeIdle: begin
+          be_err_q <= 1'b0;
+          if (ctx_cnt_q != '0) begin
+            be_addr_q <= hc.dst + (hc.open ? 64'h0 : {59'h0, hc.prefix_len});
+            be_beats_q <= hc.beats;
+            be_left_q <= hc.pay_len;
+            if (!hc.job) be_q <= BeCpl;
+            else if (!hc.open && hc.prefix_len != 5'd0) be_q <= BePre;
+            else be_q <= BeOut;
+          end
+        end
+        BePre: begin
+          if (wr_fire) be_q <= BeOut;
+        end
+        BeOut: begin
+          if (be_beats_q != 12'd0 && wr_fire) begin
+            be_addr_q <= be_addr_q + {59'h0, wr_req_len_o};
+            be_left_q <= (be_left_q > 16'd16) ? be_left_q - 16'd16 : 16'd0;
+            be_beats_q <= be_beats_q - 12'd1;
+          end
+          if (e_done_fire) begin
+            done_ok_q <= e_done_ok;
+            done_len_q <= e_done_len;
+            be_q <= BeCpl;
+          end
+        end
+        BeCpl: begin
+          if (ctx_pop) begin
+            be_q <= BeIdle;
+            if (wr_fire) begin
+              cq_tail_q[hc.q] <= cq_tail_q[hc.q] + 16'd1;
+              if (((cq_tail_q[hc.q] + 16'd1) & cq_mask) == 16'd0) cq_phase_q[hc.q] <= !cq_phase_q[hc.q];
+              if (cpl_status == StatusOk) cnt_ok_q <= cnt_ok_q + 32'd1;
+              else cnt_err_q <= cnt_err_q + 32'd1;
+              if (cpl_status == StatusAuthFail) cnt_auth_q <= cnt_auth_q + 32'd1;
+              if (cpl_status == StatusDmaErr) cnt_dma_q <= cnt_dma_q + 32'd1;
+            end
+          end
+        end
+        default: be_q <= BeIdle;
+      endcase
+      if (wr_resp_valid_i) begin
+        wk_rd_q <= wk_rd_q + 5'd1;
+        // An error on a data write belongs to the descriptor at the head (all writes of earlier
+        // ones were acknowledged before their completion); one on a completion entry is the
+        // host's own ring and changes nothing.
+        if (wr_resp_err_i && !wk_q[wk_rd_q]) be_err_q <= 1'b1;
+      end
+
+      // ---- Register writes (after the state machines: a queue reset wins) ----------------------
       if (reg_valid_i && reg_write_i) begin
         if (rq_ok) begin
           unique case (rreg)
@@ -510,6 +865,11 @@ module ftls_crypto_top
                   slots_q[cmd_slot] <= '0;
                 end
               end
+              // A descriptor whose slot copy the front end holds does not run with it.
+              if (key_cmd && cmd_slot == fe_slot_now) begin
+                fe_stale_q <= 1'b1;
+                slot_q <= '0;
+              end
               // The window never keeps a key beyond a command.
               win_key_q <= '0;
               win_iv_q <= '0;
@@ -527,199 +887,12 @@ module ftls_crypto_top
           endcase
         end
       end
-
-      // DMA reader.
-      if (rd_fire) begin
-        rd_addr_q <= rd_addr_q + {59'h0, rd_req_len_o};
-        rd_left_q <= rd_left_q - {11'h0, rd_req_len_o};
-      end
-      rd_out_q <= rd_out_q + {4'h0, rd_fire} - {4'h0, rd_resp_valid_i};
-      if (rd_resp_valid_i) begin
-        if (rd_resp_err_i) dma_err_q <= 1'b1;
-        rd_got_q <= rd_got_q + 5'd1;
-        unique case (rphase_q)
-          RdDesc:   desc_q <= {desc_q[383:0], rd_resp_data_i};
-          RdPrefix: prefix_q <= rd_resp_data_i;
-          RdTag:    tag_q <= rd_resp_data_i;
-          default: begin
-            fifo_q[fifo_wr_q] <= rd_resp_err_i ? '0 : rd_resp_data_i;
-            fifo_wr_q <= fifo_wr_q + 4'd1;
-          end
-        endcase
-      end
-      fifo_cnt_q <= fifo_cnt_q + {4'h0, rd_resp_valid_i && rphase_q == RdPay} - {4'h0, fifo_pop};
-      if (fifo_pop) begin
-        fifo_rd_q <= fifo_rd_q + 4'd1;
-        in_beats_q <= in_beats_q + 13'd1;
-      end
-
-      // DMA writer.
-      wr_out_q <= wr_out_q + {5'h0, wr_fire} - {5'h0, wr_resp_valid_i};
-      if (wr_resp_valid_i && wr_resp_err_i) dma_err_q <= 1'b1;
-
-      unique case (state_q)
-        StIdle: begin
-          if (ctrl_en_q && pick_ok) begin
-            cur_q_q <= pick_q;
-            epoch_q <= q_epoch_q[pick_q];
-            rr_q <= pick_q + 1'b1;
-            rphase_q <= RdDesc;
-            rd_addr_q <= sq_base_q[pick_q] +
-                         {42'h0, sq_head_q[pick_q] & 16'((17'd1 << sq_size_q[pick_q]) - 17'd1), 6'h0};
-            rd_left_q <= 16'(DescBytes);
-            rd_got_q <= '0;
-            dma_err_q <= 1'b0;
-            job_sent_q <= 1'b0;
-            prefix_wr_done_q <= 1'b0;
-            out_bytes_q <= '0;
-            state_q <= StDescRd;
-          end
-        end
-        StDescRd: begin
-          if (rd_got_q == 5'd4 && rd_out_q == 5'd0) begin
-            sq_head_q[cq] <= sq_head_q[cq] + 16'd1;
-            state_q <= StDescChk;
-          end
-        end
-        StDescChk: begin
-          open_q <= (d_opcode == OpcodeOpen);
-          slot_q <= slots_q[desc_slot];
-          slot_valid_rd_q <= slot_valid_q[desc_slot];
-          if (dma_err_q) begin
-            status_q <= StatusDmaErr;
-            state_q <= StWaitWr;
-          end else if (d_opcode != OpcodeSeal && d_opcode != OpcodeOpen) begin
-            status_q <= StatusBadOpcode;
-            state_q <= StWaitWr;
-          end else if (d_aad_len > 8'd13) begin
-            status_q <= StatusBadDesc;
-            state_q <= StWaitWr;
-          end else if (d_slot >= 16'(NSlots)) begin
-            status_q <= StatusBadSlot;
-            state_q <= StWaitWr;
-          end else begin
-            state_q <= StKeyChk;
-          end
-        end
-        StKeyChk: begin
-          status_q <= chk_status;
-          pay_len_q <= chk_pay_len;
-          prefix_len_q <= chk_prefix;
-          in_beats_q <= '0;
-          out_left_q <= chk_pay_len;
-          rd_got_q <= '0;
-          if (chk_status != StatusOk) begin
-            state_q <= StWaitWr;
-          end else if (open_q && chk_prefix != 5'd0) begin
-            rphase_q <= RdPrefix;
-            rd_addr_q <= d_src;
-            rd_left_q <= {11'h0, chk_prefix};
-            state_q <= StPrefixRd;
-          end else begin
-            // Seal: what goes in front of the ciphertext (1.2 GCM explicit nonce, CBC IV).
-            prefix_q <= (chk_prefix == 5'd8) ? {d_seq, 64'h0} : d_iv;
-            if (open_q && is_aead(slot_q.alg)) begin
-              rphase_q <= RdTag;
-              rd_addr_q <= d_src + {48'h0, d_len} - 64'd16;
-              rd_left_q <= 16'd16;
-              state_q <= StTagRd;
-            end else begin
-              state_q <= StJob;
-            end
-          end
-        end
-        StPrefixRd: begin
-          if (rd_got_q == 5'd1 && rd_out_q == 5'd0) begin
-            rd_got_q <= '0;
-            if (is_aead(slot_q.alg)) begin
-              rphase_q <= RdTag;
-              rd_addr_q <= d_src + {48'h0, d_len} - 64'd16;
-              rd_left_q <= 16'd16;
-              state_q <= StTagRd;
-            end else begin
-              state_q <= StJob;
-            end
-          end
-        end
-        StTagRd: begin
-          if (rd_got_q == 5'd1 && rd_out_q == 5'd0) state_q <= StJob;
-        end
-        StJob: begin
-          // Hand the job over and start the payload read at the same time.
-          if (e_job_valid && e_job_ready) begin
-            job_sent_q <= 1'b1;
-            rphase_q <= RdPay;
-            rd_addr_q <= d_src + (open_q ? {59'h0, prefix_len_q} : 64'h0);
-            rd_left_q <= pay_len_q;
-            wr_addr_q <= d_dst + (open_q ? 64'h0 : {59'h0, prefix_len_q});
-            prefix_wr_done_q <= open_q || prefix_len_q == 5'd0;
-            cnt_bytes_q <= cnt_bytes_q + {16'h0, pay_len_q};
-            state_q <= StStream;
-          end
-        end
-        StStream: begin
-          if (!prefix_wr_done_q) begin
-            if (wr_fire) prefix_wr_done_q <= 1'b1;
-          end else if (wr_fire) begin
-            wr_addr_q <= wr_addr_q + {59'h0, wr_req_len_o};
-            out_left_q <= (out_left_q > 16'd16) ? out_left_q - 16'd16 : 16'd0;
-          end
-          if (e_done_valid && e_done_ready) begin
-            done_ok_q <= e_done_ok;
-            done_len_q <= e_done_len;
-            done_tag_q <= e_done_tag;
-            if (!open_q && is_aead(slot_q.alg)) begin
-              wr_addr_q <= d_dst + {59'h0, prefix_len_q} + {48'h0, pay_len_q};
-              state_q <= StTagWr;
-            end else begin
-              state_q <= StWaitWr;
-            end
-          end
-        end
-        StTagWr: begin
-          if (wr_fire) state_q <= StWaitWr;
-        end
-        StWaitWr: begin
-          // Every write of this descriptor acknowledged, every read answered: settle the status.
-          if (wr_out_q == 6'd0 && rd_out_q == 5'd0 && rd_left_q == 16'd0) begin
-            if (status_q == StatusOk) begin
-              if (dma_err_q) status_q <= StatusDmaErr;
-              else if (open_q && !done_ok_q) status_q <= StatusAuthFail;
-              if (is_aead(slot_q.alg))
-                out_bytes_q <= open_q ? {16'h0, pay_len_q} :
-                               {16'h0, pay_len_q} + {27'h0, prefix_len_q} + 32'd16;
-              else
-                out_bytes_q <= open_q ? {16'h0, done_len_q} : {16'h0, done_len_q} + 32'd16;
-            end
-            state_q <= StCpl;
-          end
-        end
-        StCpl: begin
-          // The queue was reset (disabled, re-enabled) while this descriptor ran: its ring is
-          // someone else's now, so the completion is dropped rather than written into it.
-          if (!q_en_q[cq] || q_epoch_q[cq] != epoch_q) begin
-            state_q <= StIdle;
-          end else if (wr_fire) begin
-            cq_tail_q[cq] <= cq_tail_q[cq] + 16'd1;
-            if (((cq_tail_q[cq] + 16'd1) & cq_mask) == 16'd0) cq_phase_q[cq] <= !cq_phase_q[cq];
-            if (status_q == StatusOk) cnt_ok_q <= cnt_ok_q + 32'd1;
-            else cnt_err_q <= cnt_err_q + 32'd1;
-            if (status_q == StatusAuthFail) cnt_auth_q <= cnt_auth_q + 32'd1;
-            if (status_q == StatusDmaErr) cnt_dma_q <= cnt_dma_q + 32'd1;
-            state_q <= StCplWait;
-          end
-        end
-        StCplWait: begin
-          if (wr_out_q == 6'd0) state_q <= StIdle;
-        end
-        default: state_q <= StIdle;
-      endcase
     end
   end
 
   // An open whose tag check failed has already written plaintext to dst: the status says not to
   // use it, and the driver never hands it on. The engine's out_last is implied by the beat count.
   logic unused;
-  assign unused = ^{e_out_last, sq_mask};
+  assign unused = ^{e_out_last, rd_slot16};
 
 endmodule

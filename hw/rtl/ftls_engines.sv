@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The list of record engines in this build and the dispatch to them by alg code: one engine
-// contract port set toward the host interface, the same set toward every engine. The host
-// interface runs one job at a time, so the engine chosen when a job is accepted owns the payload
-// and completion streams until its done handshake. Not for: nonce construction or DMA
-// (ftls_crypto_top). When another engine lands in git, add its instance and its alg codes to
-// the table below and to engine_of(); nothing else changes. Algs without an engine are reported
-// by supported_algs_o and completed as STATUS_UNSUPPORTED by the host interface.
+// contract port set toward the host interface, the same set toward every engine. Several jobs
+// may be in flight, on the same engine or on different ones: an order FIFO remembers which engine
+// each accepted job went to, and out beats and dones are taken from the engine of the oldest job
+// until its done, so they leave in job order. Payload beats carry their job's alg (in_alg_i) and
+// go straight to its engine (the host interface feeds them in job order). Not for: nonce
+// construction or DMA (ftls_crypto_top). When another engine lands in git, add its instance and
+// its alg codes to the table below and to engine_of(); nothing else changes. Algs without an
+// engine are reported by supported_algs_o and completed as STATUS_UNSUPPORTED by the host
+// interface.
 module ftls_engines
   import ftls_alg_pkg::*;
-(
+#(
+  parameter int unsigned OrdDepth = 8  // jobs accepted and not done, all engines (power of two)
+) (
   input  logic         clk_i,
   input  logic         rst_ni,
+  input  logic         flush_i,           // forget cached keys (after the jobs in flight)
   output logic [15:0]  supported_algs_o,  // bit n: alg code n has an engine
   input  logic         job_valid_i,
   output logic         job_ready_o,
@@ -26,6 +32,7 @@ module ftls_engines
   input  logic [15:0]  job_len_i,
   input  logic         in_valid_i,
   output logic         in_ready_o,
+  input  logic [3:0]   in_alg_i,          // the alg of the job this beat belongs to
   input  logic [127:0] in_data_i,
   input  logic         in_last_i,
   output logic         out_valid_o,
@@ -67,17 +74,22 @@ module ftls_engines
   logic [15:0]            e_done_len [NumEngines];
   logic [127:0]           e_done_tag [NumEngines];
 
-  // The engine that owns the current job; sel_valid_q from job acceptance to its done.
-  logic [ESW-1:0] sel_q, job_sel;
-  logic sel_valid_q;
+  // Order FIFO: the engine of every job accepted and not yet done, oldest at ord_rd_q.
+  localparam int unsigned OW = $clog2(OrdDepth);
+  logic [ESW-1:0] ord_q [OrdDepth];
+  logic [OW-1:0]  ord_rd_q, ord_wr_q;
+  logic [OW:0]    ord_cnt_q;
+  logic [ESW-1:0] job_sel, head, in_sel;
   logic job_fire, done_fire;
 
   assign job_sel = engine_of(job_alg_i);
+  assign in_sel = engine_of(in_alg_i);
+  assign head = ord_q[ord_rd_q];
 
   always_comb begin
     e_job_valid = '0;
     job_ready_o = 1'b0;
-    if (!sel_valid_q && job_sel != EngNone) begin
+    if (!ord_cnt_q[OW] && job_sel != EngNone) begin
       e_job_valid[job_sel] = job_valid_i;
       job_ready_o = e_job_ready[job_sel];
     end
@@ -96,21 +108,21 @@ module ftls_engines
     done_ok_o = 1'b0;
     done_len_o = '0;
     done_tag_o = '0;
-    if (sel_valid_q) begin
-      for (int e = 0; e < NumEngines; e++) begin
-        if (sel_q == e[ESW-1:0]) begin
-          e_in_valid[e] = in_valid_i;
-          in_ready_o = e_in_ready[e];
-          out_valid_o = e_out_valid[e];
-          e_out_ready[e] = out_ready_i;
-          out_data_o = e_out_data[e];
-          out_last_o = e_out_last[e];
-          done_valid_o = e_done_valid[e];
-          e_done_ready[e] = done_ready_i;
-          done_ok_o = e_done_ok[e];
-          done_len_o = e_done_len[e];
-          done_tag_o = e_done_tag[e];
-        end
+    for (int e = 0; e < NumEngines; e++) begin
+      if (in_sel == e[ESW-1:0]) begin
+        e_in_valid[e] = in_valid_i;
+        in_ready_o = e_in_ready[e];
+      end
+      if (ord_cnt_q != '0 && head == e[ESW-1:0]) begin
+        out_valid_o = e_out_valid[e];
+        e_out_ready[e] = out_ready_i;
+        out_data_o = e_out_data[e];
+        out_last_o = e_out_last[e];
+        done_valid_o = e_done_valid[e];
+        e_done_ready[e] = done_ready_i;
+        done_ok_o = e_done_ok[e];
+        done_len_o = e_done_len[e];
+        done_tag_o = e_done_tag[e];
       end
     end
   end
@@ -118,13 +130,16 @@ module ftls_engines
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      sel_valid_q <= 1'b0;
-      sel_q <= '0;
-    end else if (job_fire) begin
-      sel_valid_q <= 1'b1;
-      sel_q <= job_sel;
-    end else if (done_fire) begin
-      sel_valid_q <= 1'b0;
+      ord_rd_q <= '0;
+      ord_wr_q <= '0;
+      ord_cnt_q <= '0;
+    end else begin
+      if (job_fire) begin
+        ord_q[ord_wr_q] <= job_sel;
+        ord_wr_q <= ord_wr_q + 1'b1;
+      end
+      if (done_fire) ord_rd_q <= ord_rd_q + 1'b1;
+      ord_cnt_q <= ord_cnt_q + {{OW{1'b0}}, job_fire} - {{OW{1'b0}}, done_fire};
     end
   end
 
@@ -138,7 +153,8 @@ module ftls_engines
     .out_data_o(e_out_data[EngGcm]), .out_last_o(e_out_last[EngGcm]),
     .done_valid_o(e_done_valid[EngGcm]), .done_ready_i(e_done_ready[EngGcm]),
     .done_ok_o(e_done_ok[EngGcm]), .done_len_o(e_done_len[EngGcm]),
-    .done_tag_o(e_done_tag[EngGcm])
+    .done_tag_o(e_done_tag[EngGcm]),
+    .flush_i
   );
 
   chacha_poly_engine u_chacha (
