@@ -18,6 +18,7 @@
 set -u
 out=${1:-build/synth}
 par=${SYNTH_JOBS:-2}
+cpu=${SYNTH_YOSYS_CPU:-3600}  # CPU seconds per yosys run (CPU time: the machine may be shared)
 mkdir -p "$out"
 t0=$(date +%s)
 
@@ -43,9 +44,9 @@ chp() { local p s=""; for p in "$@"; do s="$s -chparam ${p%%=*} ${p#*=}"; done; 
 
 xil() { # name top [PARAM=VALUE...]: 7-series cells ($name.xilinx.stat) and depth ($name.depth)
   local name=$1 top=$2; shift 2
-  if ! timeout 2400 nice -n 10 yosys -q -l "$out/$name.xilinx.log" -p "read_verilog -sv $srcs; \
-      hierarchy -top $top$(chp "$@"); synth_xilinx -flatten -top $top; \
-      tee -q -o $out/$name.xilinx.stat stat; write_json $out/$name.xilinx.json" >/dev/null 2>&1; then
+  if ! ( ulimit -t "$cpu"; exec nice -n 10 yosys -q -l "$out/$name.xilinx.log" -p "read_verilog -sv \
+      $srcs; hierarchy -top $top$(chp "$@"); synth_xilinx -flatten -top $top; \
+      tee -q -o $out/$name.xilinx.stat stat; write_json $out/$name.xilinx.json" ) >/dev/null 2>&1; then
     echo "synth_xilinx $name failed: $out/$name.xilinx.log" | tee "$out/$name.failed" >&2
     rm -f "$out/$name.xilinx.stat"; return 1
   fi
@@ -57,9 +58,9 @@ ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nex
   local name=$1 top=$2; shift 2
   python3 hw/scripts/pinwrap.py "$out/src/$top.sv" "$top" "${name}_pins" "$out/$name.pins.sv" "$@" \
     || return 1
-  if ! timeout 1800 nice -n 10 yosys -q -l "$out/$name.ice40.log" -p "read_verilog -sv $srcs \
-      $out/$name.pins.sv; synth_ice40 -top ${name}_pins -json $out/$name.ice40.json; \
-      tee -q -o $out/$name.ice40.stat stat" >/dev/null 2>&1; then
+  if ! ( ulimit -t "$cpu"; exec nice -n 10 yosys -q -l "$out/$name.ice40.log" -p "read_verilog -sv \
+      $srcs $out/$name.pins.sv; synth_ice40 -top ${name}_pins -json $out/$name.ice40.json; \
+      tee -q -o $out/$name.ice40.stat stat" ) >/dev/null 2>&1; then
     echo "synth_ice40 $name failed: $out/$name.ice40.log" >&2; return 1
   fi
   # At most $SYNTH_PNR_CPU CPU seconds (default 600): a stage that places but does not route in
@@ -71,8 +72,8 @@ ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nex
 }
 
 hier() { # the whole core's per-module report before flattening
-  timeout 1200 nice -n 10 yosys -q -p "read_verilog -sv $srcs; hierarchy -top ftls_crypto_top; \
-    proc; opt_clean; tee -q -o $out/core.hier.stat stat" >/dev/null 2>&1 \
+  ( ulimit -t "$cpu"; exec nice -n 10 yosys -q -p "read_verilog -sv $srcs; hierarchy -top \
+    ftls_crypto_top; proc; opt_clean; tee -q -o $out/core.hier.stat stat" ) >/dev/null 2>&1 \
     || echo "hierarchy report failed" >&2
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Copies SystemVerilog sources for yosys 0.23 and works around what its front end reads wrongly.
-Four rewrites, nothing else changes:
+Five rewrites, nothing else changes:
  1. Packages. The parser takes neither `import p::*` (in a module header or body) nor packages
     well: each package's body (localparams, typedefs, functions; the packages it imports first) is
     pasted into every module that imports it, after the module's port list, `p::` prefixes of
@@ -16,6 +16,8 @@ Four rewrites, nothing else changes:
     `int unsigned'(x)` becomes `32'(x)`.
 4. Unpacked-array ports (`input logic [127:0] rk_i [K][15]`), which yosys 0.23 cannot bind:
     flattened to a vector port, unpacked inside, packed at every instance (array_ports()).
+ 5. Two-dimensional packed arrays (`logic [NS:0][127:0] s_q;`), which the parser rejects: a flat
+    vector with element selects rewritten (packed_2d()).
 An import of a package that is not among the inputs stops with a message.
 Usage: yosys_prep.py OUTDIR FILE... (prints the module files written). Not for: simulation."""
 import os
@@ -120,7 +122,16 @@ def array_ports(results):
                                         v[2], f"p_{n}_")
                            for n, v in found.items())
             return f"module {mod}{head});{decl}"
-        results[dst] = re.sub(r"\bmodule\s+(\w+)(.*?)\);", fix_module, text, flags=re.S)
+        text = re.sub(r"\bmodule\s+(\w+)(.*?)\);", fix_module, text, flags=re.S)
+        # An output array driven by a whole-array copy (`assign rk_o = rk_q;`, which yosys 0.23
+        # cannot do either): the vector is packed from the copied array directly.
+        for mod, pl in ports.items():
+            for n, (d, _, _) in pl.items():
+                cm = re.search(rf"\bassign\s+{n}\s*=\s*(\w+)\s*;", text)
+                if d == "output" and cm and f"{n}__flat" in text:
+                    text = text[:cm.start()] + text[cm.end():]
+                    text = text.replace(f"= {n}[yp_p_{n}_", f"= {cm.group(1)}[yp_p_{n}_")
+        results[dst] = text
     if not ports:
         return
     for dst, text in results.items():
@@ -180,6 +191,39 @@ def decl_of(text, sig, dst):
     return ([dim_size(x) for x in re.findall(r"\[([^\]]+)\]", dm.group(3))],
             f"(({dm.group(1)})-({dm.group(2)})+1)", dm.end())
 
+def packed_2d(text, src):
+    """5. Two-dimensional packed arrays (`logic [NS:0][127:0] s_q;`), which the parser rejects:
+    a flat vector, and every `s_q[e]` becomes `s_q[((e)-(lo))*W +: W]` (whole-vector uses stay)."""
+    decl = re.compile(r"^([ \t]*)logic\s*\[([^\]:]+):([^\]]+)\]\s*\[([^\]:]+):([^\]]+)\]\s*"
+                      r"(\w+(?:\s*,\s*\w+)*)\s*;", re.M)
+    names = {}
+
+    def fix(m):
+        ind, a, b, c, d, ns = m.groups()
+        w = f"(({c})-({d})+1)"
+        for n in re.split(r"\s*,\s*", ns):
+            names[n] = (b, w)
+        return f"{ind}logic [(({a})-({b})+1)*{w}-1:0] {ns};"
+    text = decl.sub(fix, text)
+    for n, (lo, w) in names.items():
+        out, pos = [], 0
+        for m in re.finditer(rf"\b{n}\s*\[", text):
+            if m.start() < pos:
+                continue
+            depth, i = 1, m.end()
+            while depth and i < len(text):
+                depth += {"[": 1, "]": -1}.get(text[i], 0)
+                i += 1
+            e = text[m.end():i - 1]
+            if depth:
+                sys.exit(f"yosys_prep: {src}: {n}[{e}] (2-D packed array) not an element select")
+            out.append(text[pos:m.start()] + f"{n}[(({e})-({lo}))*{w} +: {w}]")
+            pos = i
+        out.append(text[pos:])
+        text = "".join(out)
+    return text
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -223,6 +267,7 @@ def main():
             # Casts to int (`int'(x)`), which the parser rejects: the same as a signed 32-bit
             # size cast.
             mod = int_casts(mod, src)
+            mod = packed_2d(mod, src)
             parts.append(text[pos:m.start()] + mod)
             pos = end_mod
         parts.append(text[pos:])
