@@ -43,6 +43,7 @@ struct lcore_ctx {
 	struct rte_mbuf *txq[TXQ_MAX];
 	unsigned ntx;
 	uint64_t tx_dropped;
+	uint64_t tx_oversize;
 } __rte_cache_aligned;
 
 static struct lcore_ctx lctx[RTE_MAX_LCORE];
@@ -67,17 +68,27 @@ static uint64_t now_us(void)
 
 static void tx_flush(struct lcore_ctx *l)
 {
-	unsigned sent = 0, stalls = 0;
+	unsigned sent = 0, stalls = 0, limit = 64;
 
-	/* A full TX ring gets a few more tries before the rest is dropped (and counted). */
-	while (sent < l->ntx && stalls < 64) {
+	/*
+	 * A full TX ring gets a few more tries; then the frame at the head is dropped (and counted)
+	 * and the rest go on. The port cannot say "full" from "refused" (a frame it will never take
+	 * must not take the burst behind it along); after one drop the ring is known busy, so later
+	 * frames get fewer tries.
+	 */
+	while (sent < l->ntx) {
 		uint16_t n = rte_eth_tx_burst(l->port, (uint16_t)l->id, l->txq + sent, (uint16_t)(l->ntx - sent));
 		sent += n;
-		stalls = n ? 0 : stalls + 1;
-	}
-	for (unsigned i = sent; i < l->ntx; i++) {
-		rte_pktmbuf_free(l->txq[i]);
+		if (n) {
+			stalls = 0;
+			continue;
+		}
+		if (++stalls < limit)
+			continue;
+		rte_pktmbuf_free(l->txq[sent++]);
 		l->tx_dropped++;
+		stalls = 0;
+		limit = 4;
 	}
 	l->ntx = 0;
 }
@@ -116,6 +127,13 @@ static void tx_offload(struct rte_mbuf *m)
 
 static void tx_queue(struct lcore_ctx *l, struct rte_mbuf *m)
 {
+	/* The stack never builds a frame over the MTU; if it ever did, name it rather than let the
+	 * port refuse it. */
+	if (unlikely(m->pkt_len > DP_FRAME_MAX)) {
+		rte_pktmbuf_free(m);
+		l->tx_oversize++;
+		return;
+	}
 	if (l->ntx == TXQ_MAX)
 		tx_flush(l);
 	l->txq[l->ntx++] = m;
@@ -183,7 +201,7 @@ static void io_free(void *ctx, void *pkt)
 static void dump_counters(void)
 {
 	uint64_t sum[DP_CNT__COUNT] = { 0 };
-	uint64_t txd = 0, conns = 0, states[32] = { 0 };
+	uint64_t txd = 0, txo = 0, conns = 0, states[32] = { 0 };
 
 	for (unsigned i = 0; i < cfg.lcores; i++) {
 		if (!lctx[i].st)
@@ -192,6 +210,7 @@ static void dump_counters(void)
 		for (unsigned k = 0; k < DP_CNT__COUNT; k++)
 			sum[k] += c[k];
 		txd += lctx[i].tx_dropped;
+		txo += lctx[i].tx_oversize;
 		conns += dp_stack_conns_in_use(lctx[i].st);
 		dp_stack_conn_states(lctx[i].st, states);
 	}
@@ -205,6 +224,7 @@ static void dump_counters(void)
 			       (unsigned long long)dp_stack_counters(lctx[i].st)[DP_CNT_TCP_ACCEPTED],
 			       (unsigned long long)dp_stack_counters(lctx[i].st)[DP_CNT_TCP_SEGS_IN]);
 	printf("dp-stats: TX_RING_FULL %llu\n", (unsigned long long)txd);
+	printf("dp-stats: TX_OVERSIZE %llu\n", (unsigned long long)txo);
 	printf("dp-stats: CONNS_IN_USE %llu\n", (unsigned long long)conns);
 	for (unsigned k = 0; k < dp_tcp_state_count() && k < 32; k++)
 		if (states[k])
