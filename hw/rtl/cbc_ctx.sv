@@ -3,10 +3,11 @@
 // needs except the AES rounds, which run in the engine's shared pipeline (aes_pipe). It holds the
 // job's parameters, its AES round keys (expanded here, one per clock, alongside the load), its
 // HMAC state with a SHA-1 and a SHA-256 core, its CBC chaining value and a record buffer.
-// Seal: the plaintext beats are written to the buffer; then the feeder hashes them while the
-// blocks go, one at a time (CBC encryption is serial), through the pipeline, each ciphertext
-// block written back over its plaintext word (only once the feeder has read that word); then the
-// MAC and padding blocks. Open: the ciphertext beats go through the pipeline as they arrive (the
+// Seal: the plaintext beats are written to the buffer; as soon as they are there the feeder hashes
+// them while the blocks go, one at a time (CBC encryption is serial), through the pipeline, each
+// ciphertext block written back over its plaintext word (only once the feeder has read that word;
+// the engine holds input beats back on the clock a block comes back); then the MAC and padding
+// blocks. Open: the ciphertext beats go through the pipeline as they arrive (the
 // engine issues them) and the plaintext lands in the buffer; then the hash over a number of blocks
 // fixed by job_len and a fixed tail window that compares MAC and padding by position (Lucky13).
 // Either way the record then waits in the buffer until the engine drains it in job order.
@@ -280,7 +281,7 @@ module cbc_ctx
     rq_data_o  = pn_q ^ chain_q;
     rq_idx_o   = ab_q;
     unique case (st_q)
-      CSeal: rq_valid_o = pn_v_q && !infl_q && (ab_q < nfull_q);
+      CSeal: rq_valid_o = pn_v_q && !infl_q && (ab_q < nfull_q) && key_ready_q;
       CSealTail: begin
         rq_valid_o = (tail_i_q < tail_n_q) && !infl_q;
         rq_data_o  = tail_q[511 - 128 * tail_i_q[1:0] -: 128] ^ chain_q;
@@ -323,7 +324,8 @@ module cbc_ctx
   // ---------------------------------------------------------------------------------------------
   // Buffer read arbitration: AES prefetch, then feeder, then tail pass; the drain when finished.
   assign a_req = (st_q == CSeal) && !pn_v_q && (rd_q != RdAes) && (af_q < nfull_q) && (af_q < fk_q);
-  assign f_req = feed_en && feed_more && feed_need_src && !fsrc_v_q && (rd_q != RdFeed);
+  assign f_req = feed_en && feed_more && feed_need_src && !fsrc_v_q && (rd_q != RdFeed) &&
+                 (fk_q < bi_q);
   assign t_req = (st_q == COpenTail) && (rd_q != RdTail) && (tw_q != nbeats_q);
 
   always_comb begin
@@ -357,7 +359,7 @@ module cbc_ctx
     end
   end
 
-  assign ld_more_o   = (st_q == CLoad) && (bi_q < nbeats_q);
+  assign ld_more_o   = (st_q != CIdle) && (bi_q < nbeats_q);
   assign open_o      = open_q;
   assign a256_o      = a256_q;
   assign ld_idx_o    = bi_q;
@@ -435,7 +437,7 @@ module cbc_ctx
         is256   = (job_alg_i == AlgAes256CbcSha1) || (job_alg_i == AlgAes256CbcSha256);
         // Seal output: len + MAC + padding, a multiple of 16.
         seal_out = (18'(job_len_i) + (is_sha1 ? 18'd21 : 18'd33) + 18'd15) & ~18'd15;
-        st_q      <= CLoad;
+        st_q      <= job_open_i ? CLoad : CSeal;
         open_q    <= job_open_i;
         sha1_q    <= is_sha1;
         a256_q    <= is256;
@@ -586,13 +588,7 @@ module cbc_ctx
 
       // Record state.
       unique case (st_q)
-        CLoad: begin
-          if (open_q) begin
-            if (wi_q == nbeats_q && bi_q == nbeats_q) st_q <= COpenCalc;
-          end else if (bi_q == nbeats_q || (ld_fire_i && bi_q + 13'd1 == nbeats_q)) begin
-            st_q <= CSeal;
-          end
-        end
+        CLoad: if (wi_q == nbeats_q && bi_q == nbeats_q) st_q <= COpenCalc;
         CSeal: if (hph_q == HDone && ab_q == nfull_q && !infl_q) begin
           st_q     <= CSealTail;
           tail_q   <= tail_blocks(tailp_q, mac_q, r_len, maclen, pv);
