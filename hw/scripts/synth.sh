@@ -72,9 +72,10 @@ ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nex
 }
 
 hier() { # the whole core's per-module report before flattening
+  # then the same flattened and optimised (generic cells): what the pruning bug used to empty.
   ( ulimit -t "$cpu"; exec nice -n 10 yosys -q -p "read_verilog -sv $srcs; hierarchy -top \
-    ftls_crypto_top; proc; opt_clean; tee -q -o $out/core.hier.stat stat" ) >/dev/null 2>&1 \
-    || echo "hierarchy report failed" >&2
+    ftls_crypto_top; proc; opt_clean; tee -q -o $out/core.hier.stat stat; flatten; opt; \
+    tee -q -o $out/core.flat.stat stat" ) >/dev/null 2>&1 || echo "hierarchy report failed" >&2
 }
 
 run() { # at most $par jobs at once; with $SYNTH_ONLY ("xil:core ice:ghash ..."), only those
@@ -84,28 +85,27 @@ run() { # at most $par jobs at once; with $SYNTH_ONLY ("xil:core ice:ghash ...")
 }
 
 # Longest first. Parameters: the engines' defaults (the build); the stage rows say which.
+run hier
 run xil core ftls_crypto_top
 run xil gcm aes_gcm_engine
-run xil cbc cbc_hmac_engine
 run xil chacha chacha_poly_engine
-run hier
+run xil cbc cbc_hmac_engine
+run xil ghash ghash_stage
+run xil chacha_dr2 chacha_core DrPerClk=2
+run xil sha256_r2 sha256_core RoundsPerClk=2
+run xil sha1_r2 sha1_core RoundsPerClk=2
+run xil poly1305 poly1305_core
+run xil aes_round aes_round_stage
+run xil aes_pipe aes_pipe
 run ice aes_round aes_round_stage
 run ice chacha_dr2 chacha_core DrPerClk=2
-run ice chacha_dr1 chacha_core DrPerClk=1
 run ice sha256_r2 sha256_core RoundsPerClk=2
 run ice sha1_r2 sha1_core RoundsPerClk=2
+run ice chacha_dr1 chacha_core DrPerClk=1
 run ice ghash ghash_stage
-run ice aes_iter aes_iter_core
-run xil aes_round aes_round_stage
-run xil ghash ghash_stage
 run xil chacha_dr1 chacha_core DrPerClk=1
-run xil chacha_dr2 chacha_core DrPerClk=2
-run xil poly1305 poly1305_core
 run xil sha256_r1 sha256_core RoundsPerClk=1
-run xil sha256_r2 sha256_core RoundsPerClk=2
 run xil sha1_r1 sha1_core RoundsPerClk=1
-run xil sha1_r2 sha1_core RoundsPerClk=2
-run xil aes_iter aes_iter_core
 run ice poly1305 poly1305_core
 wait
 t1=$(date +%s)
