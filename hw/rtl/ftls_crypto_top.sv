@@ -38,6 +38,12 @@
 //    if the front end holds a copy of that slot for a descriptor not yet handed over, wipes the
 //    copy and completes that descriptor with STATUS_BAD_SLOT. The front end's slot copy is wiped
 //    when its job is handed over.
+//  - The slot memory has no reset (it is meant to map to block RAM, one write port). Instead,
+//    reset starts a sweep that writes zero over every slot (key, IV, MAC key, alg, TLS 1.3 flag),
+//    one slot per clock: NSlots clocks. While it runs STATUS.KEY_BUSY reads 1, the front end
+//    fetches no descriptor, and a KEY_CMD write is held (one: a second one written before the
+//    first is applied is dropped, as is a key window write while one is held) and applied in the
+//    clock after the sweep ends; KEY_BUSY stays 1 until it is.
 module ftls_crypto_top
   import ftls_regs_pkg::*;
 #(
@@ -163,8 +169,12 @@ module ftls_crypto_top
   logic [95:0]  win_iv_q;
   logic [383:0] win_mac_q;
   logic [31:0]  win_alg_q;
-  slot_t        slots_q [NSlots];    // a memory: not reset, written only by KEY_CMD
+  slot_t        slots_q [NSlots];    // a memory: not reset, written by KEY_CMD and the sweep
   logic [NSlots-1:0] slot_valid_q;
+  logic         sweep_q;             // zeroing the slot memory after reset
+  logic [SW-1:0] sweep_idx_q;        // the slot it zeroes this clock
+  logic         hold_q;              // a KEY_CMD written during the sweep waits here
+  logic [31:0]  hold_cmd_q;
 
   logic [63:0]  sq_base_q [NQ];
   logic [3:0]   sq_size_q [NQ];
@@ -195,10 +205,52 @@ module ftls_crypto_top
     rreg = 6'(qoff % 12'(QueueStride));
   end
 
+  // Key commands: one written now (unless the sweep runs or one is held), or the held one once
+  // the sweep has ended. kc_data is the command word.
+  logic          kc_wr, kc_exec_held, kc_valid, kc_in_range;
+  logic [31:0]   kc_data;
+  logic [SW-1:0] cmd_slot;
+  assign kc_wr = reg_valid_i && reg_write_i && !rq_ok && reg_addr_i == RegKeyCmd;
+  assign kc_exec_held = hold_q && !sweep_q;
+  assign kc_valid = kc_exec_held || (kc_wr && !sweep_q && !hold_q);
+  assign kc_data = kc_exec_held ? hold_cmd_q : reg_wdata_i;
+  assign kc_in_range = kc_data[KeyCmdSlotLsb +: KeyCmdSlotWidth] < 16'(NSlots);
   // Key slot indices: the low bits of the command's and the descriptor's slot fields (both
   // are range-checked against NSlots before use).
-  logic [SW-1:0] cmd_slot;
-  assign cmd_slot = reg_wdata_i[SW-1:0];
+  assign cmd_slot = kc_data[SW-1:0];
+
+  // The slot memory's one write port: the sweep, else a LOAD or ZEROIZE. No reset on the array.
+  logic          slot_we;
+  logic [SW-1:0] slot_waddr;
+  slot_t         slot_wdata;
+  always_comb begin
+    slot_we = 1'b0;
+    slot_waddr = cmd_slot;
+    slot_wdata = '0;
+    if (sweep_q) begin
+      slot_we = 1'b1;
+      slot_waddr = sweep_idx_q;
+    end else if (kc_valid && kc_in_range) begin
+      if (kc_data[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad) begin
+        slot_we = 1'b1;
+        // slot_t in field order: tls13, alg, key, iv, mac.
+        slot_wdata = {
+          win_alg_q[KeyWinAlgTls13Lsb],
+          win_alg_q[KeyWinAlgAlgLsb +: KeyWinAlgAlgWidth],
+          256'(le2be({128'h0, win_key_q}, 32) >> 128),
+          96'(le2be({288'h0, win_iv_q}, 12) >> 288),
+          le2be(win_mac_q, 48)
+        };
+      end else if (kc_data[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize) begin
+        slot_we = 1'b1;
+      end
+    end
+    if (!rst_ni) slot_we = 1'b0;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (slot_we) slots_q[slot_waddr] <= slot_wdata;
+  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -232,7 +284,7 @@ module ftls_crypto_top
             RegCapMaxLen:    reg_rdata_o <= MaxLen;
             RegCapRing:      reg_rdata_o <= MaxRingLog2;
             RegCtrl:         reg_rdata_o <= {31'h0, ctrl_en_q};
-            RegStatus:       reg_rdata_o <= {31'h0, !busy_o};
+            RegStatus:       reg_rdata_o <= {30'h0, sweep_q || hold_q, !busy_o};
             RegCntDescOk:    reg_rdata_o <= cnt_ok_q;
             RegCntDescErr:   reg_rdata_o <= cnt_err_q;
             RegCntAuthFail:  reg_rdata_o <= cnt_auth_q;
@@ -536,10 +588,12 @@ module ftls_crypto_top
   logic key_cmd, desc_beat0;
   logic [15:0] rd_slot16;
   logic [SW-1:0] rd_slot, fe_slot_now;
-  assign key_cmd = reg_valid_i && reg_write_i && !rq_ok && reg_addr_i == RegKeyCmd &&
-                   reg_wdata_i[KeyCmdSlotLsb +: KeyCmdSlotWidth] < 16'(NSlots) &&
-                   (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad ||
-                    reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize);
+  assign key_cmd = kc_valid && kc_in_range &&
+                   (kc_data[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad ||
+                    kc_data[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize);
+  // The front end starts a descriptor (never while the sweep runs).
+  logic fe_go;
+  assign fe_go = ctrl_en_q && pick_ok && !sweep_q;
   // The slot field is bytes 2..3 of the descriptor's first beat (little-endian).
   assign desc_beat0 = rd_resp_valid_i && rt_head.kind == RdDesc && fe_got_q == 3'd0;
   assign rd_slot16 = {rd_resp_data_i[103:96], rd_resp_data_i[111:104]};
@@ -564,6 +618,10 @@ module ftls_crypto_top
       win_iv_q <= '0;
       win_mac_q <= '0;
       slot_valid_q <= '0;
+      sweep_q <= 1'b1;
+      sweep_idx_q <= '0;
+      hold_q <= 1'b0;
+      hold_cmd_q <= '0;
       slot_q <= '0;
       slot_ok_q <= 1'b0;
       fe_stale_q <= 1'b0;
@@ -605,6 +663,16 @@ module ftls_crypto_top
       cnt_cycles_q <= cnt_cycles_q + 32'd1;
       if (busy_o) cnt_busy_q <= cnt_busy_q + 32'd1;
       key_flush_q <= key_cmd;
+      if (sweep_q) begin
+        if (sweep_idx_q == SW'(NSlots - 1)) sweep_q <= 1'b0;
+        sweep_idx_q <= sweep_idx_q + 1'b1;
+      end
+      // A KEY_CMD written while the sweep runs (or in the clock the held one is applied) is held.
+      if (kc_exec_held) hold_q <= 1'b0;
+      if (kc_wr && (sweep_q || hold_q) && !(sweep_q && hold_q)) begin
+        hold_q <= 1'b1;
+        hold_cmd_q <= reg_wdata_i;
+      end
 
       // ---- DMA reader -------------------------------------------------------------------------
       if (rd_fire) begin
@@ -658,13 +726,13 @@ module ftls_crypto_top
       ctx_cnt_q <= ctx_cnt_q + {{CW{1'b0}}, ctx_push} - {{CW{1'b0}}, ctx_pop};
       for (int unsigned q = 0; q < NQ; q++)
         q_infl_q[q] <= q_infl_q[q] +
-                       {{CW{1'b0}}, fe_q == FeIdle && ctrl_en_q && pick_ok && pick_q == q[QW-1:0]} -
+                       {{CW{1'b0}}, fe_q == FeIdle && fe_go && pick_q == q[QW-1:0]} -
                        {{CW{1'b0}}, ctx_pop && hc.q == q[QW-1:0]};
 
       // ---- Front end --------------------------------------------------------------------------
       unique case (fe_q)
         FeIdle: begin
-          if (ctrl_en_q && pick_ok) begin
+          if (fe_go) begin
             fe_qi_q <= pick_q;
             fe_epoch_q <= q_epoch_q[pick_q];
             fe_sqhead_q <= sq_head_q[pick_q] + 16'd1;
@@ -847,36 +915,9 @@ module ftls_crypto_top
                 cnt_busy_q <= '0;
               end
             end
-            RegKeyWinAlg: win_alg_q <= reg_wdata_i;
-            RegKeyCmd: begin
-              if (reg_wdata_i[KeyCmdSlotLsb +: KeyCmdSlotWidth] < 16'(NSlots)) begin
-                if (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad) begin
-                  slot_valid_q[cmd_slot] <= 1'b1;
-                  // slot_t in field order: tls13, alg, key, iv, mac.
-                  slots_q[cmd_slot] <= {
-                    win_alg_q[KeyWinAlgTls13Lsb],
-                    win_alg_q[KeyWinAlgAlgLsb +: KeyWinAlgAlgWidth],
-                    256'(le2be({128'h0, win_key_q}, 32) >> 128),
-                    96'(le2be({288'h0, win_iv_q}, 12) >> 288),
-                    le2be(win_mac_q, 48)
-                  };
-                end else if (reg_wdata_i[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpZeroize) begin
-                  slot_valid_q[cmd_slot] <= 1'b0;
-                  slots_q[cmd_slot] <= '0;
-                end
-              end
-              // A descriptor whose slot copy the front end holds does not run with it.
-              if (key_cmd && cmd_slot == fe_slot_now) begin
-                fe_stale_q <= 1'b1;
-                slot_q <= '0;
-              end
-              // The window never keeps a key beyond a command.
-              win_key_q <= '0;
-              win_iv_q <= '0;
-              win_mac_q <= '0;
-              win_alg_q <= '0;
-            end
-            default: begin
+            RegKeyWinAlg: if (!hold_q) win_alg_q <= reg_wdata_i;
+            RegKeyCmd: ;  // executed or held below
+            default: if (!hold_q) begin  // the window of a held LOAD stays as it was
               for (int i = 0; i < 8; i++)
                 if (reg_addr_i == RegKeyWinKey0 + 12'(4 * i)) win_key_q[32 * i +: 32] <= reg_wdata_i;
               for (int i = 0; i < 3; i++)
@@ -887,12 +928,28 @@ module ftls_crypto_top
           endcase
         end
       end
+
+      // ---- Key commands (the slot memory itself is written by its own port above) -------------
+      if (kc_valid) begin
+        if (key_cmd)
+          slot_valid_q[cmd_slot] <= kc_data[KeyCmdOpLsb +: KeyCmdOpWidth] == KeyOpLoad;
+        // A descriptor whose slot copy the front end holds does not run with it.
+        if (key_cmd && cmd_slot == fe_slot_now) begin
+          fe_stale_q <= 1'b1;
+          slot_q <= '0;
+        end
+        // The window never keeps a key beyond a command.
+        win_key_q <= '0;
+        win_iv_q <= '0;
+        win_mac_q <= '0;
+        win_alg_q <= '0;
+      end
     end
   end
 
   // An open whose tag check failed has already written plaintext to dst: the status says not to
   // use it, and the driver never hands it on. The engine's out_last is implied by the beat count.
   logic unused;
-  assign unused = ^{e_out_last, rd_slot16};
+  assign unused = ^{e_out_last, rd_slot16, kc_data[27:16]};  // KEY_CMD bits 27:16 are reserved
 
 endmodule

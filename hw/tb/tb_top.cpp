@@ -6,8 +6,9 @@
 // on several queues with completions in order, ring wrap, a completion ring smaller than the
 // submission ring (the core must wait for CQ_HEAD), every bad-descriptor kind in the middle of
 // traffic, zeroize and LOAD over a slot (the AES-GCM engine's cached key state inspected), reset
-// asserted in the middle of traffic, and a queue disabled and re-enabled in the middle of
-// traffic. The exit status is the verdict; the last line is "hw-top: N passed, N failed".
+// asserted in the middle of traffic (the key slot memory inspected: the sweep after reset leaves
+// every byte of every slot zero; KEY_BUSY, no fetch and a held KEY_CMD while it runs), and a
+// queue disabled and re-enabled in the middle of traffic. The exit status is the verdict; the last line is "hw-top: N passed, N failed".
 // Not for: the engines' cryptography in depth (tb_aes_gcm, chacha_tb, cbc_tb) or the driver
 // (sim/tests).
 #include <openssl/evp.h>
@@ -273,6 +274,63 @@ public:
 	void zeroize(unsigned slot)
 	{
 		wr(FTLS_HW_REG_KEY_CMD, ((uint32_t)FTLS_HW_KEY_OP_ZEROIZE << FTLS_HW_KEY_CMD_OP_SHIFT) | slot);
+	}
+	// LOAD with every window field (key, IV, MAC key, alg, TLS 1.3 flag) filled from raw bytes.
+	void load_raw(unsigned slot, unsigned alg_word, const uint8_t key[32], const uint8_t iv[12],
+		      const uint8_t mac[48])
+	{
+		for (unsigned i = 0; i < 8; i++)
+			wr(FTLS_HW_REG_KEY_WIN_KEY_0 + 4 * i, (uint32_t)get_le(key + 4 * i, 4));
+		for (unsigned i = 0; i < 3; i++)
+			wr(FTLS_HW_REG_KEY_WIN_IV_0 + 4 * i, (uint32_t)get_le(iv + 4 * i, 4));
+		for (unsigned i = 0; i < 12; i++)
+			wr(FTLS_HW_REG_KEY_WIN_MAC_0 + 4 * i, (uint32_t)get_le(mac + 4 * i, 4));
+		wr(FTLS_HW_REG_KEY_WIN_ALG, alg_word);
+		wr(FTLS_HW_REG_KEY_CMD, ((uint32_t)FTLS_HW_KEY_OP_LOAD << FTLS_HW_KEY_CMD_OP_SHIFT) | slot);
+	}
+
+	// The key slot memory as the core holds it (tb_top.vlt makes it readable): slot i's
+	// 741 bits, tls13 || alg || key || IV || MAC key, in 32-bit words (word 0 = bits 31:0).
+	static const int SLOT_WORDS = (741 + 31) / 32;
+	const uint32_t *slot_words(unsigned i)
+	{
+		return m.rootp->ftls_crypto_top__DOT__slots_q[i].data();
+	}
+	// The slot's key field (32 bytes, byte 0 first) as stored: bits 735..480.
+	bytes slot_key(unsigned i)
+	{
+		const uint32_t *w = slot_words(i);
+		bytes b(32);
+		for (int j = 0; j < 32; j++) {
+			int lo = 735 - 7 - 8 * j;
+			b[j] = (uint8_t)(w[lo / 32] >> (lo % 32));
+		}
+		return b;
+	}
+	bool slot_zero(unsigned i)
+	{
+		const uint32_t *w = slot_words(i);
+		for (int j = 0; j < SLOT_WORDS; j++)
+			if (w[j] != 0)
+				return false;
+		return true;
+	}
+	// Slots (of FTLS_HW_NUM_KEY_SLOTS) with a nonzero byte, other than `except`.
+	unsigned slots_nonzero(int except = -1)
+	{
+		unsigned n = 0;
+		for (unsigned i = 0; i < FTLS_HW_NUM_KEY_SLOTS; i++)
+			if ((int)i != except && !slot_zero(i))
+				n++;
+		return n;
+	}
+	// Reads STATUS every clock until KEY_BUSY is clear; returns the reads that saw it set.
+	unsigned wait_key_idle(unsigned limit = 100000)
+	{
+		unsigned n = 0;
+		while (n < limit && (rd(FTLS_HW_REG_STATUS) & FTLS_HW_STATUS_KEY_BUSY_MASK))
+			n++;
+		return n;
 	}
 
 	// The AES-GCM engine's cached key state and the front end's slot copy: all zero?
@@ -706,7 +764,19 @@ int main(int argc, char **argv)
 	harness h(seed);
 	host H(h);
 
-	// 1. Registers at reset.
+	// 1. Registers at reset. The slot memory starts random too: the sweep must zero it.
+	{
+		uint32_t st = h.rd(FTLS_HW_REG_STATUS);
+		check((st & FTLS_HW_STATUS_KEY_BUSY_MASK) != 0, "KEY_BUSY while the power-on sweep runs");
+		unsigned busy = 1 + h.wait_key_idle();
+		printf("power-on key slot sweep: KEY_BUSY read 1 for %u clocks (%u slots)\n", busy,
+		       (unsigned)FTLS_HW_NUM_KEY_SLOTS);
+		check(busy >= FTLS_HW_NUM_KEY_SLOTS && busy <= FTLS_HW_NUM_KEY_SLOTS + 4,
+		      "the sweep takes one clock per slot");
+		unsigned nz = h.slots_nonzero();
+		check(nz == 0, "power-on: every byte of every key slot zero after the sweep (" +
+				       std::to_string(nz) + " slots not)");
+	}
 	check(regs_at_reset(h), "registers at their reset values after power-on reset");
 	check(h.gcm_state_zero(), "no key state in the GCM engine after power-on reset");
 
@@ -800,6 +870,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < run; i++)
 			h.tick();
 		check(!h.gcm_state_zero(), "reset test: the GCM engine holds a key before the reset");
+		check(h.slots_nonzero() >= 4, "reset test: the inspection sees the loaded key slots");
 		uint32_t infl = h.rd(FTLS_HW_REG_STATUS);
 		check((infl & FTLS_HW_STATUS_IDLE_MASK) == 0, "reset test: the core is busy when reset hits");
 		uint64_t w_in_reset = h.reset(3);
@@ -810,6 +881,7 @@ int main(int argc, char **argv)
 		check(h.writes == w0 && h.reads == r0, "no DMA at all after reset until programmed");
 		check(regs_at_reset(h), "every register at its reset value after reset in traffic");
 		check(h.gcm_state_zero(), "GCM engine key state zero after reset in traffic");
+		check(h.slots_nonzero() == 0, "every key slot zero after reset in traffic");
 		for (auto &p : H.qs) {
 			p.second.pend.clear();
 			p.second.tail = p.second.head = 0;
@@ -831,6 +903,91 @@ int main(int argc, char **argv)
 		H.load(4, H.random_key(FTLS_HW_ALG_AES256_GCM, true));
 		traffic(H, {0, 6}, {1, 2, 3, 4}, count / 3, 10, "after reset");
 		drain(H, "after reset");
+	}
+
+	// 5b. The sweep after reset, close up: keys in slots all over the memory (every field
+	// filled), reset in the middle of traffic; while the sweep runs STATUS.KEY_BUSY reads 1, a
+	// queue programmed and rung is not fetched and a LOAD written is held; afterwards every byte
+	// of every slot is zero but the held LOAD's, and the descriptor runs with that key.
+	{
+		const unsigned far[] = {0, 9, 100, 254, 255};
+		for (unsigned s : far) {
+			uint8_t kb[32], ivb[12], mb[48];
+			for (auto &b : kb)
+				b = (uint8_t)(h.rng() | 1);
+			for (auto &b : ivb)
+				b = (uint8_t)(h.rng() | 1);
+			for (auto &b : mb)
+				b = (uint8_t)(h.rng() | 1);
+			h.load_raw(s, FTLS_HW_ALG_AES256_CBC_SHA256 | FTLS_HW_KEY_WIN_ALG_TLS13_MASK, kb, ivb, mb);
+			check(h.slot_key(s) == bytes(kb, kb + 32),
+			      "the inspection reads slot " + std::to_string(s) + "'s key as loaded");
+		}
+		unsigned before = h.slots_nonzero();
+		check(before >= 9, "sweep test: slots 0, 9, 100, 254, 255 and 1..4 hold keys (" +
+					   std::to_string(before) + " do)");
+		h.max_delay = 3;
+		h.rd_ready_pct = h.wr_ready_pct = 90;
+		for (unsigned q : {0u, 6u}) {
+			while (H.room(H.qs[q]))
+				H.submit(q, (q == 0) ? 2 : 4, K_GOOD, h.rng() & 1);
+			H.doorbell(q);
+		}
+		unsigned run = 50 + h.rng() % 400;
+		for (unsigned i = 0; i < run; i++)
+			h.tick();
+		check((h.rd(FTLS_HW_REG_STATUS) & FTLS_HW_STATUS_IDLE_MASK) == 0,
+		      "sweep test: the core is busy when reset hits");
+		h.reset(2 + h.rng() % 3);
+		uint64_t r0 = h.reads;
+		uint64_t c0 = h.cyc;
+		uint32_t st = h.rd(FTLS_HW_REG_STATUS);
+		check(st == (FTLS_HW_STATUS_KEY_BUSY_MASK | FTLS_HW_STATUS_IDLE_MASK),
+		      "sweep: STATUS reads KEY_BUSY|IDLE right after reset");
+		for (auto &p : H.qs) {
+			p.second.pend.clear();
+			p.second.tail = p.second.head = 0;
+			p.second.phase = 1;
+			p.second.gen++;
+		}
+		for (unsigned s = 1; s <= 4; s++)
+			H.loaded[s] = false;
+		// During the sweep: a LOAD (held), a queue set up and enabled, a descriptor rung.
+		key_t_ nk = H.random_key(FTLS_HW_ALG_AES256_GCM, true);
+		H.load(1, nk);
+		check((h.rd(FTLS_HW_REG_STATUS) & FTLS_HW_STATUS_KEY_BUSY_MASK) != 0,
+		      "sweep: KEY_BUSY still 1 after the LOAD written during it");
+		H.setup_q(0, 4, 4);
+		h.wr(FTLS_HW_REG_CTRL, FTLS_HW_CTRL_ENABLE_MASK);
+		H.submit(0, 1, K_GOOD, false);
+		H.doorbell(0);
+		unsigned busy = 0;
+		bool fetched = false;
+		while (busy < 100000 && (h.rd(FTLS_HW_REG_STATUS) & FTLS_HW_STATUS_KEY_BUSY_MASK)) {
+			fetched = fetched || h.reads != r0;
+			busy++;
+		}
+		unsigned len = (unsigned)(h.cyc - c0 - 1);
+		printf("key slot sweep after reset: KEY_BUSY read 1 for %u clocks after reset (%u slots)\n",
+		       len, (unsigned)FTLS_HW_NUM_KEY_SLOTS);
+		check(!fetched, "sweep: no descriptor fetched while KEY_BUSY reads 1");
+		check(len >= FTLS_HW_NUM_KEY_SLOTS && len <= FTLS_HW_NUM_KEY_SLOTS + 4,
+		      "sweep: one clock per slot");
+		unsigned nz = h.slots_nonzero(1);
+		check(nz == 0, "sweep: every byte of every key slot but the held LOAD's is zero (" +
+				       std::to_string(nz) + " slots not)");
+		bytes want(32, 0);
+		memcpy(want.data(), nk.key.data(), 32);
+		check(h.slot_key(1) == want, "sweep: the LOAD written during the sweep was applied after it");
+		drain(H, "after sweep");
+		check(H.qs[0].ok >= 1 && H.qs[0].done == 1,
+		      "sweep: the descriptor rung during the sweep ran with the held key");
+		H.setup_q(6, 4, 4);
+		H.load(2, H.random_key(FTLS_HW_ALG_AES256_GCM, false));
+		H.load(3, H.random_key(FTLS_HW_ALG_CHACHA_POLY, true));
+		H.load(4, H.random_key(FTLS_HW_ALG_AES128_GCM, true));
+		traffic(H, {0, 6}, {1, 2, 3, 4}, count / 6, 0, "after sweep");
+		drain(H, "after sweep traffic");
 	}
 
 	// 6. A queue disabled and re-enabled in the middle of traffic: nothing from before lands in
