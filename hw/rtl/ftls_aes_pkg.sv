@@ -3,7 +3,7 @@
 // S-box as a 256-entry table, one encryption round on a 128-bit state, the 128-bit key-expansion
 // step, and the GF(2^128) multiply (one-level Karatsuba, two-step reduction). Byte 0 of a state
 // or key is the most significant byte ([127:120]), columns are bytes 4c..4c+3. Encryption only:
-// GCM never runs the inverse cipher. Not for: the CBC engines' iterative AES (hw/rtl/aes_iter*).
+// GCM never runs the inverse cipher. Not for: the CBC engine's shared pipeline (hw/rtl/aes_pipe*).
 package ftls_aes_pkg;
 
   function automatic logic [7:0] sbox(input logic [7:0] x);
