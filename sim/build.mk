@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # sim/: ftls-sim, the Verilated crypto core served as a simulated card through a shared-memory
-# window, and check-sim, which runs the driver and record tests over it (sim/tests/check-sim.sh).
+# window, and check-sim, which runs the driver and record tests over it (sim/tests/check-card.sh).
 # Verilated in a private directory (make runs in a shared build tree; concurrent builds must not
 # mix their objects), the binary moved into place; -O1 and --x-assign fast keep the build short.
 
@@ -37,7 +37,7 @@ SIM_RECORD_TESTS = $(filter $(O)/tests/unit/test_record% $(O)/tests/unit/test_wy
 
 .PHONY: check-sim
 check-sim: $(FTLS_SIM) $(SIM_TESTS) unit
-	$(Q)sim/tests/check-sim.sh $(FTLS_SIM) $(SIM_TESTS) $(SIM_RECORD_TESTS)
+	$(Q)sim/tests/check-card.sh window sim $(FTLS_SIM) $(SIM_TESTS) $(SIM_RECORD_TESTS)
 
 CHECKS += check-sim
 
@@ -52,7 +52,7 @@ FPGA_RECORD_TESTS = $(filter-out $(O)/tests/unit/test_record,$(SIM_RECORD_TESTS)
 
 .PHONY: check-fpga-bus
 check-fpga-bus: $(FTLS_SIM) $(SIM_TESTS) unit hugepages
-	$(Q)sim/tests/check-fpga-bus.sh $(FTLS_SIM) $(O)/sim/tests/test_fpga_bus $(O)/sim/tests/test_crypto_hw $(FPGA_RECORD_TESTS)
+	$(Q)sim/tests/check-card.sh pci fpga-bus $(FTLS_SIM) $(O)/sim/tests/test_fpga_bus $(O)/sim/tests/test_crypto_hw $(FPGA_RECORD_TESTS)
 
 CHECKS += check-fpga-bus
 

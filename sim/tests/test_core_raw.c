@@ -7,7 +7,7 @@
  * outside the window) must complete in order with its status, and hundreds of random descriptors
  * must all complete without hanging the queue, after which a good one still works. Also: the
  * ID/version and capability registers, the key window reading back as zero, the counters.
- * Needs ftls-sim serving env FTLS_SIM_WINDOW (sim/tests/check-sim.sh). Not for: the driver.
+ * Needs ftls-sim serving env FTLS_SIM_WINDOW (sim/tests/check-card.sh). Not for: the driver.
  */
 #include <setjmp.h>
 #include <stdarg.h>

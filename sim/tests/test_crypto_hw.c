@@ -6,8 +6,8 @@
  * for ChaCha20-Poly1305 and AES-CBC + HMAC suites over fewer lengths; and the
  * failures: bad tag, short fragment, unknown slot, no room at dst, unsupported suite, deleted
  * slot, and the fpga backend without a card. The hardware backend is env FTLS_HW_BACKEND: `sim`
- * (default; ftls-sim serving env FTLS_SIM_WINDOW, run by sim/tests/check-sim.sh) or `fpga`
- * (ftls-sim --pci serving the device directory env FTLS_FPGA_DEV, run by check-fpga-bus.sh).
+ * (default; ftls-sim serving env FTLS_SIM_WINDOW, run by sim/tests/check-card.sh window) or `fpga`
+ * (ftls-sim --pci serving the device directory env FTLS_FPGA_DEV, run by check-card.sh pci).
  * Not for: the record layer (tests/unit/test_record*.c).
  */
 #include <setjmp.h>
