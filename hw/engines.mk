@@ -43,11 +43,11 @@ $(ENG_OUT)/vectors/hmac_sha256.hex: $(ENG_WYCHE)/hmac_sha256_test.json hw/tb/cha
 	@mkdir -p $(dir $@)
 	$(Q)python3 hw/tb/chacha_cbc_vectors.py $< $@
 
-$(ENG_CBC_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
+$(ENG_CBC_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h hw/tb/cbc_tb.vlt
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  VERILATE $@")
 	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -Mdir $(ENG_OUT)/obj_cbc --top-module cbc_hmac_engine \
-	  $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb >$(ENG_OUT)/cbc.vlog 2>&1 \
+	  hw/tb/cbc_tb.vlt $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb >$(ENG_OUT)/cbc.vlog 2>&1 \
 	  || { tail -n 40 $(ENG_OUT)/cbc.vlog; exit 1; }
 
 # The same testbenches on the other documented rate parameters (5 ChaCha double rounds per clock,
@@ -62,11 +62,11 @@ $(ENG_CHACHA5_TB): $(ENG_CHACHA_RTL) hw/tb/chacha_tb.cpp hw/tb/chacha_cbc_drv.h
 	  --top-module chacha_poly_engine $(ENG_CHACHA_RTL) $(CURDIR)/hw/tb/chacha_tb.cpp -o chacha_tb \
 	  >$(ENG_OUT)/chacha5.vlog 2>&1 || { tail -n 40 $(ENG_OUT)/chacha5.vlog; exit 1; }
 
-$(ENG_CBC1_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h
+$(ENG_CBC1_TB): $(ENG_CBC_RTL) hw/tb/cbc_tb.cpp hw/tb/chacha_cbc_drv.h hw/tb/cbc_tb.vlt
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  VERILATE $@")
 	$(Q)$(ENG_VERILATOR) $(ENG_VFLAGS) -GShaRoundsPerClk=1 -Mdir $(ENG_OUT)/obj_cbc1 \
-	  --top-module cbc_hmac_engine $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb \
+	  --top-module cbc_hmac_engine hw/tb/cbc_tb.vlt $(ENG_CBC_RTL) $(CURDIR)/hw/tb/cbc_tb.cpp -o cbc_tb \
 	  >$(ENG_OUT)/cbc1.vlog 2>&1 || { tail -n 40 $(ENG_OUT)/cbc1.vlog; exit 1; }
 
 ENG_TBS  := $(ENG_CHACHA_TB) $(ENG_CBC_TB) $(ENG_CHACHA5_TB) $(ENG_CBC1_TB)

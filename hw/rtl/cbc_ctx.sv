@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // One record context of the CBC+HMAC engine (cbc_hmac_engine): everything one TLS 1.2 CBC record
 // needs except the AES rounds, which run in the engine's shared pipeline (aes_pipe). It holds the
-// job's parameters, its AES round keys (expanded here, one per clock, alongside the load), its
-// HMAC state with a SHA-1 and a SHA-256 core, its CBC chaining value and a record buffer.
+// job's parameters, its AES key schedule (expanded here, one round key per clock alongside the
+// load, into the pipeline's key memories; the context keeps only the last two round keys while it
+// runs, and wipes its pipeline keys when the record is freed), its HMAC state with a SHA-1 and a SHA-256 core, its CBC chaining value and a record buffer.
 // Seal: the plaintext beats are written to the buffer; as soon as they are there the feeder hashes
 // them while the blocks go, one at a time (CBC encryption is serial), through the pipeline, each
 // ciphertext block written back over its plaintext word (only once the feeder has read that word;
@@ -50,7 +51,14 @@ module cbc_ctx
   input  logic         ex_valid_i,
   input  logic [127:0] ex_data_i,
   input  logic [12:0]  ex_idx_i,
-  output logic [127:0] rk_o [15],
+  // Round keys for the pipeline's key memories (aes_pipe kw_ port, through the engine): each
+  // round key 0..Nr in turn after start, and one wipe of this context after free (before the next
+  // record's keys).
+  output logic         kw_valid_o,
+  output logic         kw_zero_o,
+  output logic [3:0]   kw_idx_o,
+  output logic [127:0] kw_key_o,
+  input  logic         kw_grant_i,
   // Finished: waiting to be drained (nout_o words from the buffer), then freed.
   output logic         fin_o,
   output logic [12:0]  nout_o,
@@ -96,15 +104,19 @@ module cbc_ctx
   logic [7:0]   pl_q;         // open: the pad length byte
 
   // ---------------------------------------------------------------------------------------------
-  // Round keys: expanded one per clock after start (FIPS 197 §5.2).
-  logic [127:0] rk_q [15];
-  logic         kexp_q, key_ready_q;
+  // Round keys: expanded one per granted write after start (FIPS 197 §5.2). rk_cur_q is round key
+  // kidx_q (the one offered), rk_prv_q the one before (AES-256: round key 1 at first).
+  logic [127:0] rk_cur_q, rk_prv_q;
+  logic         kexp_q, key_ready_q, kwipe_q;
   logic [3:0]   kidx_q, nr;
   logic [7:0]   rcon_q;
 
-  assign nr = a256_q ? 4'd14 : 4'd10;
-  assign rk_o = rk_q;
+  assign nr          = a256_q ? 4'd14 : 4'd10;
   assign key_ready_o = key_ready_q;
+  assign kw_valid_o  = kwipe_q || kexp_q;
+  assign kw_zero_o   = kwipe_q;
+  assign kw_idx_o    = kidx_q;
+  assign kw_key_o    = kwipe_q ? '0 : rk_cur_q;
 
   // ---------------------------------------------------------------------------------------------
   // SHA cores.
@@ -387,8 +399,10 @@ module cbc_ctx
       nblk_q      <= '0;
       e_q         <= '0;
       pl_q        <= '0;
-      for (int unsigned i = 0; i < 15; i++) rk_q[i] <= '0;
+      rk_cur_q    <= '0;
+      rk_prv_q    <= '0;
       kexp_q      <= 1'b0;
+      kwipe_q     <= 1'b0;
       key_ready_q <= 1'b0;
       kidx_q      <= '0;
       rcon_q      <= '0;
@@ -462,9 +476,9 @@ module cbc_ctx
           nblk_q <= 11'((17'(job_len_i) + 17'd21) >> 6) + 11'd1;
           e_q    <= 11'((17'(job_len_i) + 17'd21) >> 6);
         end
-        rk_q[0]     <= job_key_i[255:128];
-        rk_q[1]     <= job_key_i[127:0];
-        kidx_q      <= is256 ? 4'd2 : 4'd1;
+        rk_cur_q    <= job_key_i[255:128];
+        rk_prv_q    <= job_key_i[127:0];
+        kidx_q      <= '0;
         rcon_q      <= 8'h01;
         kexp_q      <= 1'b1;
         key_ready_q <= 1'b0;
@@ -492,16 +506,27 @@ module cbc_ctx
         hph_q       <= HIpad;
       end
 
-      // Key expansion.
-      if (kexp_q) begin
-        rk_q[kidx_q] <= key_step(rk_q[kidx_q - 4'd1][31:0],
-                                 a256_q ? rk_q[kidx_q - 4'd2] : rk_q[kidx_q - 4'd1],
-                                 !a256_q || !kidx_q[0], rcon_q);
-        kidx_q       <= kidx_q + 4'd1;
-        if (!a256_q || !kidx_q[0]) rcon_q <= xt(rcon_q);
+      // Key expansion: the offered round key is written on grant (a pending wipe of the previous
+      // record's keys goes first), then the next one is computed.
+      if (kw_grant_i && kwipe_q) begin
+        kwipe_q <= 1'b0;
+      end else if (kw_grant_i && kexp_q) begin
+        kidx_q <= kidx_q + 4'd1;
+        if (a256_q && kidx_q == 4'd0) begin
+          rk_cur_q <= rk_prv_q;
+          rk_prv_q <= rk_cur_q;
+        end else begin
+          // Round key kidx + 1: RotWord and Rcon on every AES-128 step, even AES-256 steps.
+          rk_cur_q <= key_step(rk_cur_q[31:0], a256_q ? rk_prv_q : rk_cur_q,
+                               !a256_q || kidx_q[0], rcon_q);
+          rk_prv_q <= rk_cur_q;
+          if (!a256_q || kidx_q[0]) rcon_q <= xt(rcon_q);
+        end
         if (kidx_q == nr) begin
           kexp_q      <= 1'b0;
           key_ready_q <= 1'b1;
+          rk_cur_q    <= '0;
+          rk_prv_q    <= '0;
         end
       end
 
@@ -636,7 +661,9 @@ module cbc_ctx
       endcase
 
       if (wipe) begin
-        for (int unsigned i = 0; i < 15; i++) rk_q[i] <= '0;
+        rk_cur_q    <= '0;
+        rk_prv_q    <= '0;
+        kwipe_q     <= 1'b1;
         key_ready_q <= 1'b0;
         kexp_q      <= 1'b0;
         mac_key_q   <= '0;

@@ -19,7 +19,8 @@
 //   buffer (held back for the clock on which one of that record's blocks comes back and takes the
 //   write port); open beats enter the AES pipeline as they arrive (CBC decryption has no chain)
 //   once the context's round keys are expanded (one per clock from accept, alongside earlier
-//   loads). Each clock the pipeline takes one block: an open input beat first, else the next
+//   loads, into the pipeline's key memories; one context writes per clock, round robin, and a
+//   freed context first wipes its keys there). Each clock the pipeline takes one block: an open input beat first, else the next
 //   block of a sealing context (round robin among those whose previous block has come out).
 // - Per record (cbc_ctx): the HMAC ipad and opad blocks are hashed during the load; seal hashes
 //   the plaintext from the buffer as it arrives while its CBC blocks go through the pipeline one
@@ -33,16 +34,18 @@
 //   block) through a 4-entry FIFO once it is finished; its completion follows its last beat, and
 //   the next record drains after the completion is taken.
 // - Sizes (K = 8): 8 x 1156 x 128-bit buffers (148 KiB), 8 SHA-1 + 8 SHA-256 cores (2 rounds per
-//   clock), 8 x 15 round keys and key schedules, one 14-stage AES pipeline (an encrypt and a
-//   decrypt round per stage). A CBC chain issues one block per 11 (AES-128) / 15 (AES-256) clocks,
+//   clock), 8 key schedules, one 14-stage AES pipeline (an encrypt and a decrypt round per stage)
+//   whose stages hold the contexts' round keys in small memories (15 x 2 x 8 x 128 bits). A CBC chain issues one block per 11 (AES-128) / 15 (AES-256) clocks,
 //   so K = 8 fills at most 8/11 of the pipeline when every record seals.
 // - Rates measured by hw/tb/cbc_tb.cpp, 16 records back to back (48 for 64 B), payload bits per
 //   clock, seal / open, with the single-context engine it replaced in brackets:
-//     16 KiB  AES128-SHA 64.4 / 63.3 (11.4 / 5.9)   AES256-SHA 51.7 / 63.3 (8.4 / 5.0)
-//             AES128-SHA256 64.3 / 72.3 (11.5 / 6.5) AES256-SHA256 51.7 / 72.3 (8.5 / 5.4)
-//     1 KiB   AES128-SHA 55.8 / 54.4   AES256-SHA 48.7 / 54.1   AES128-SHA256 59.8 / 61.4
-//             AES256-SHA256 48.5 / 61.0 (single-context: 4.5 - 9.4)
-//     64 B    15.6 - 19.5 (single-context: 2.0 - 2.5)
+//     16 KiB  AES128-SHA 64.3 / 63.2 (11.4 / 5.9)   AES256-SHA 51.6 / 63.1 (8.4 / 5.0)
+//             AES128-SHA256 64.3 / 72.1 (11.5 / 6.5) AES256-SHA256 51.6 / 72.0 (8.5 / 5.4)
+//     1 KiB   AES128-SHA 55.8 / 52.8   AES256-SHA 47.4 / 51.9   AES128-SHA256 58.7 / 59.4
+//             AES256-SHA256 47.0 / 58.3 (single-context: 4.5 - 9.4)
+//     64 B    15.6 - 18.9 (single-context: 2.0 - 2.5)
+//   (Round keys in the pipeline's memories, written through one port and wiped per record, cost
+//   up to 3 % at 1 KiB and 64 B against round-key registers in each context.)
 //   One record alone is about as fast as before (a CBC block still takes 11 / 15 clocks, now in
 //   the pipeline instead of the iterative core); the gain is all from records overlapping.
 // - Protocol errors (unknown alg, aad_len not 13, open job_len not a multiple of 16 or too long
@@ -104,7 +107,9 @@ module cbc_hmac_engine
   logic [127:0]  c_prev [K];
   logic [127:0]  c_rq_data [K];
   logic [12:0]   c_rq_idx [K];
-  logic [127:0]  c_rk [K][15];
+  logic [K-1:0]  c_kw_valid, c_kw_zero, c_kw_grant;
+  logic [3:0]    c_kw_idx [K];
+  logic [127:0]  c_kw_key [K];
   logic [12:0]   c_nout [K];
   logic [15:0]   c_len [K];
   logic [127:0]  c_rdata [K];
@@ -114,9 +119,18 @@ module cbc_hmac_engine
   logic [CW-1:0] p_in_ctx, p_out_ctx;
   logic [12:0]   p_in_tag, p_out_tag;
   logic [127:0]  p_in_blk, p_in_mask, p_out_blk;
+  logic          p_kw_valid, p_kw_ready;
+  logic [CW-1:0] p_kw_ctx, kw_rr_q;
 
   aes_pipe #(.K(K), .TagW(13)) u_pipe (
     .clk_i, .rst_ni,
+    .kw_valid_i  (p_kw_valid),
+    .kw_zero_i   (c_kw_zero[p_kw_ctx]),
+    .kw_ctx_i    (p_kw_ctx),
+    .kw_a256_i   (c_a256[p_kw_ctx]),
+    .kw_idx_i    (c_kw_idx[p_kw_ctx]),
+    .kw_key_i    (c_kw_key[p_kw_ctx]),
+    .kw_ready_o  (p_kw_ready),
     .in_valid_i  (p_in_valid),
     .in_dec_i    (p_in_dec),
     .in_a256_i   (p_in_a256),
@@ -124,7 +138,6 @@ module cbc_hmac_engine
     .in_tag_i    (p_in_tag),
     .in_blk_i    (p_in_blk),
     .in_mask_i   (p_in_mask),
-    .rk_i        (c_rk),
     .can128_o    (p_can128),
     .out_valid_o (p_out_valid),
     .out_ctx_o   (p_out_ctx),
@@ -163,7 +176,11 @@ module cbc_hmac_engine
       .ex_valid_i    (c_ex_valid[g]),
       .ex_data_i     (p_out_blk),
       .ex_idx_i      (p_out_tag),
-      .rk_o          (c_rk[g]),
+      .kw_valid_o    (c_kw_valid[g]),
+      .kw_zero_o     (c_kw_zero[g]),
+      .kw_idx_o      (c_kw_idx[g]),
+      .kw_key_o      (c_kw_key[g]),
+      .kw_grant_i    (c_kw_grant[g]),
       .fin_o         (c_fin[g]),
       .nout_o        (c_nout[g]),
       .ok_o          (c_ok[g]),
@@ -190,6 +207,28 @@ module cbc_hmac_engine
   assign ld_open_ok  = c_key_ready[ld_q] && (c_a256[ld_q] || p_can128);
   assign in_ready_o  = ld_act && (c_open[ld_q] ? ld_open_ok : !(p_out_valid && p_out_ctx == ld_q));
   assign in_fire     = in_valid_i && in_ready_o;
+
+  // Round-key writes into the pipeline: one context's per clock, round robin.
+  always_comb begin
+    logic          found;
+    logic [CW-1:0] c;
+    p_kw_valid = 1'b0;
+    p_kw_ctx   = kw_rr_q;
+    c_kw_grant = '0;
+    found      = 1'b0;
+    c          = kw_rr_q;
+    for (int unsigned i = 0; i < K; i++) begin
+      if (!found && c_kw_valid[c]) begin
+        found = 1'b1;
+        p_kw_ctx = c;
+      end
+      c = inc(c);
+    end
+    if (found && p_kw_ready) begin
+      p_kw_valid           = 1'b1;
+      c_kw_grant[p_kw_ctx] = 1'b1;
+    end
+  end
 
   // Pipeline entry: an open input beat, else one sealing context's next block (round robin).
   always_comb begin
@@ -246,6 +285,7 @@ module cbc_hmac_engine
       ld_q           <= '0;
       al_q           <= '0;
       rr_q           <= '0;
+      kw_rr_q        <= '0;
       cnt_q          <= '0;
       nld_q          <= '0;
       dr_i_q         <= '0;
@@ -270,6 +310,7 @@ module cbc_hmac_engine
       if (ld_done) ld_q <= inc(ld_q);
       nld_q <= nld_q + NW'(acc) - NW'(ld_done);
       if (|c_rq_grant) rr_q <= inc(p_in_ctx);
+      if (p_kw_valid) kw_rr_q <= inc(p_kw_ctx);
 
       // Drain.
       dr_pend_q <= dr_rd;
