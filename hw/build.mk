@@ -50,7 +50,7 @@ CHECKS += check-regs check-hw-gcm
 # make lint: verilator -Wall on the whole core (top, dispatch, every engine); waivers only in
 # hw/lint/*.vlt, each with its reason.
 HW_LINT_RTL = hw/gen/ftls_regs_pkg.sv hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv \
-	      hw/rtl/aes_gcm_engine.sv $(filter-out hw/rtl/ftls_alg_pkg.sv,$(ENG_CHACHA_RTL) $(ENG_CBC_RTL)) \
+	      hw/rtl/aes_gcm_engine.sv $(filter-out hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv,$(ENG_CHACHA_RTL) $(ENG_CBC_RTL)) \
 	      hw/rtl/ftls_engines.sv hw/rtl/ftls_crypto_top.sv
 
 .PHONY: lint-hw

@@ -30,7 +30,7 @@ $(ENG_CHACHA_TB): $(ENG_CHACHA_RTL) hw/tb/chacha_tb.cpp hw/tb/chacha_cbc_drv.h
 	  $(ENG_CHACHA_RTL) $(CURDIR)/hw/tb/chacha_tb.cpp -o chacha_tb >$(ENG_OUT)/chacha.vlog 2>&1 \
 	  || { tail -n 40 $(ENG_OUT)/chacha.vlog; exit 1; }
 
-ENG_CBC_RTL := hw/rtl/ftls_alg_pkg.sv hw/rtl/aes_pipe_pkg.sv hw/rtl/aes_pipe.sv hw/rtl/sha1_core.sv \
+ENG_CBC_RTL := hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv hw/rtl/aes_pipe.sv hw/rtl/sha1_core.sv \
 	       hw/rtl/sha256_core.sv hw/rtl/cbc_ctx.sv hw/rtl/cbc_hmac_engine.sv
 ENG_CBC_TB  := $(ENG_OUT)/obj_cbc/cbc_tb
 ENG_CBC_VEC := $(ENG_OUT)/vectors/aes_cbc_pkcs5.hex $(ENG_OUT)/vectors/hmac_sha256.hex

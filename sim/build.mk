@@ -6,7 +6,7 @@
 
 # The core: exactly the files ftls_engines.sv instantiates (update both together).
 HW_TOP_RTL := hw/gen/ftls_regs_pkg.sv $(HW_AES_RTL) \
-	      $(filter-out hw/rtl/ftls_alg_pkg.sv,$(ENG_CHACHA_RTL) $(ENG_CBC_RTL)) \
+	      $(filter-out hw/rtl/ftls_alg_pkg.sv hw/rtl/ftls_aes_pkg.sv,$(ENG_CHACHA_RTL) $(ENG_CBC_RTL)) \
 	      hw/rtl/ftls_engines.sv hw/rtl/ftls_crypto_top.sv
 FTLS_SIM   := $(O)/sim/ftls-sim
 

@@ -17,7 +17,7 @@
 // is done. After reset the memories are swept to zero, one context per clock (kw_ready_o low for
 // K clocks). A context must have no block in the pipeline while its keys are written or wiped.
 module aes_pipe
-  import aes_pipe_pkg::*;
+  import ftls_aes_pkg::*;
 #(
   parameter int unsigned K    = 8,   // contexts (round-key sets)
   parameter int unsigned TagW = 13

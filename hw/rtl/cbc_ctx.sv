@@ -15,7 +15,7 @@
 // Not here: scheduling between contexts, the output order (cbc_hmac_engine).
 module cbc_ctx
   import ftls_alg_pkg::*;
-  import aes_pipe_pkg::*;
+  import ftls_aes_pkg::*;
 #(
   parameter int unsigned BufWords = 1156,
   parameter int unsigned ShaRoundsPerClk = 2
@@ -517,10 +517,10 @@ module cbc_ctx
           rk_prv_q <= rk_cur_q;
         end else begin
           // Round key kidx + 1: RotWord and Rcon on every AES-128 step, even AES-256 steps.
-          rk_cur_q <= key_step(rk_cur_q[31:0], a256_q ? rk_prv_q : rk_cur_q,
+          rk_cur_q <= key_step(a256_q ? rk_prv_q : rk_cur_q, rk_cur_q[31:0],
                                !a256_q || kidx_q[0], rcon_q);
           rk_prv_q <= rk_cur_q;
-          if (!a256_q || kidx_q[0]) rcon_q <= xt(rcon_q);
+          if (!a256_q || kidx_q[0]) rcon_q <= xtime(rcon_q);
         end
         if (kidx_q == nr) begin
           kexp_q      <= 1'b0;
