@@ -205,7 +205,7 @@ module cbc_ctx
       b = wd[127 - 8 * t -: 8];
       if (j == 19'd13 + {2'b0, n}) b = 8'h80;
       else if (j > 19'd13 + {2'b0, n}) b = 8'h00;
-      if (j[18:6] == {2'b0, e} && j[5:3] == 3'b111) b = bl[63 - 8 * j[2:0] -: 8];
+      if (j[18:6] == {2'b0, e} && j[5:3] == 3'b111) b = bl[{~j[2:0], 3'b111} -: 8];
       wd[127 - 8 * t -: 8] = b;
     end
     s_word = wd;
@@ -275,14 +275,22 @@ module cbc_ctx
   assign tlen  = 7'(r_len) + 7'(maclen) + 7'd1 + 7'(pv);
 
   // The tail blocks: the partial last plaintext beat, the MAC, the padding.
+  // (Variable selects are written as muxes (a loop over the MAC bytes, case statements), not as a
+  // part-select with a computed index, which synthesis turns into a wide shifter; and without a
+  // function call inside a loop, which yosys 0.23 gets wrong.)
   function automatic logic [511:0] tail_blocks(logic [127:0] tp, logic [255:0] mac, logic [4:0] rl,
                                                logic [5:0] ml, logic [3:0] padv);
     logic [511:0] t;
     for (int unsigned i = 0; i < 64; i++) begin
       logic [6:0] ii;
+      logic [4:0] k;
+      logic [7:0] mb;
       ii = 7'(i);
+      k  = 5'(ii - 7'(rl));  // MAC byte k
+      mb = mac[255:248];
+      for (int unsigned q = 1; q < 32; q++) if (k == 5'(q)) mb = mac[255 - 8 * q -: 8];
       if (ii < 7'(rl)) t[511 - 8 * i -: 8] = tp[127 - 8 * ii[3:0] -: 8];
-      else if (ii < 7'(rl) + 7'(ml)) t[511 - 8 * i -: 8] = mac[255 - 8 * 5'(ii - 7'(rl)) -: 8];
+      else if (ii < 7'(rl) + 7'(ml)) t[511 - 8 * i -: 8] = mb;
       else t[511 - 8 * i -: 8] = {4'b0, padv};
     end
     tail_blocks = t;
@@ -296,7 +304,12 @@ module cbc_ctx
       CSeal: rq_valid_o = pn_v_q && !infl_q && (ab_q < nfull_q) && key_ready_q;
       CSealTail: begin
         rq_valid_o = (tail_i_q < tail_n_q) && !infl_q;
-        rq_data_o  = tail_q[511 - 128 * tail_i_q[1:0] -: 128] ^ chain_q;
+        unique case (tail_i_q[1:0])
+          2'd0: rq_data_o = tail_q[511:384] ^ chain_q;
+          2'd1: rq_data_o = tail_q[383:256] ^ chain_q;
+          2'd2: rq_data_o = tail_q[255:128] ^ chain_q;
+          default: rq_data_o = tail_q[127:0] ^ chain_q;
+        endcase
         rq_idx_o   = nfull_q + 13'(tail_i_q);
       end
       default: ;
@@ -318,11 +331,13 @@ module cbc_ctx
     for (int unsigned t = 0; t < 16; t++) begin
       logic [17:0] m;
       logic [4:0]  d;
-      logic [7:0]  b;
+      logic [7:0]  b, mb;
       m = {1'b0, tw, 4'(t)};
       d = 5'(m - {1'b0, n});
       b = wd[127 - 8 * t -: 8];
-      if (m >= {1'b0, n} && m < {1'b0, n} + 18'(ml)) df = df | (b != mac[255 - 8 * d -: 8]);
+      mb = mac[255:248];  // MAC byte d
+      for (int unsigned q = 1; q < 32; q++) if (d == 5'(q)) mb = mac[255 - 8 * q -: 8];
+      if (m >= {1'b0, n} && m < {1'b0, n} + 18'(ml)) df = df | (b != mb);
       else if (m >= {1'b0, n} + 18'(ml) && m < {2'b0, l}) df = df | (b != pl);
     end
     word_diff = df;
@@ -576,7 +591,12 @@ module cbc_ctx
         carry_q  <= feed_src[103:0];
         fk_q     <= fk_q + 13'd1;
         fw_q     <= fw_q + 2'd1;
-        if (fw_q != 2'd3) fblk_q[383 - 128 * fw_q -: 128] <= feed_word;
+        unique case (fw_q)
+          2'd0: fblk_q[383:256] <= feed_word;
+          2'd1: fblk_q[255:128] <= feed_word;
+          2'd2: fblk_q[127:0]   <= feed_word;
+          default: ;
+        endcase
         if (feed_need_src) fsrc_v_q <= 1'b0;
       end
 

@@ -4,14 +4,15 @@
 #  - proof that the whole core keeps its engines: the per-module cell report of ftls_crypto_top
 #    before flattening (every engine instantiated and non-empty);
 #  - synth_xilinx (7-series) cell counts and logic depth (hw/scripts/netdepth.py on the mapped
-#    netlist) for the whole core, each engine and each stage (AES round, GHASH, ChaCha20, Poly1305,
+#    netlist) for the whole core (mapped module by module: flattened, it needs more memory than
+#    this machine has), each engine and each stage (AES round, GHASH, ChaCha20, Poly1305,
 #    SHA-256, SHA-1, the CBC engine's AES), with each block's critical path named;
 #  - nextpnr-ice40 (HX8K) Fmax for the stages that fit, behind a pin wrapper (hw/scripts/pinwrap.py),
 #    each run limited in CPU time; the slowest of the stages the engines use is the Fmax bench-hw
 #    reads from SYNTH.md.
 # Sources: every tracked hw/rtl/*.sv, hw/gen/ftls_regs_pkg.sv and hw/syn/*.sv of the working tree,
 # or of commit $SYNTH_REV when set; copied for yosys 0.23 by hw/scripts/yosys_prep.py. Runs
-# $SYNTH_JOBS (default 2) tools at once under nice; $SYNTH_ONLY="xil:core ice:ghash ..." re-runs
+# $SYNTH_JOBS (default 2) tools at once under nice; $SYNTH_ONLY="xilh:core ice:ghash ..." re-runs
 # only those jobs and rewrites the report with the other blocks' earlier results. Not part of
 # make test.
 # Usage: synth.sh OUTDIR (work files; the report goes to hw/SYNTH.md).
@@ -43,15 +44,24 @@ srcs=$(ls "$out"/src/*.sv | tr '\n' ' ')
 chp() { local p s=""; for p in "$@"; do s="$s -chparam ${p%%=*} ${p#*=}"; done; echo "$s"; }
 
 xil() { # name top [PARAM=VALUE...]: 7-series cells ($name.xilinx.stat) and depth ($name.depth)
-  local name=$1 top=$2; shift 2
+  local name=$1 top=$2 map="synth_xilinx -flatten -top $2; tee -q -o $out/$1.xilinx.stat stat"
+  shift 2
+  [ -z "${XIL_HIER:-}" ] || map="synth_xilinx -top $top; tee -q -o $out/$name.xilinx.stat stat -top \
+    $top; flatten"
   if ! ( ulimit -t "$cpu"; exec nice -n 10 yosys -q -l "$out/$name.xilinx.log" -p "read_verilog -sv \
-      $srcs; hierarchy -top $top$(chp "$@"); synth_xilinx -flatten -top $top; \
-      tee -q -o $out/$name.xilinx.stat stat; write_json $out/$name.xilinx.json" ) >/dev/null 2>&1; then
+      $srcs; hierarchy -top $top$(chp "$@"); $map; write_json $out/$name.xilinx.json" ) \
+      >/dev/null 2>&1; then
     echo "synth_xilinx $name failed: $out/$name.xilinx.log" | tee "$out/$name.failed" >&2
     rm -f "$out/$name.xilinx.stat"; return 1
   fi
   python3 hw/scripts/netdepth.py "$out/$name.xilinx.json" - >"$out/$name.depth"
   rm -f "$out/$name.xilinx.json"
+}
+
+xilh() { # name top: as xil, but hierarchical: each distinct module is mapped once and the cells
+  # are totalled over the instance tree (stat -top), so a core whose flattened netlist would not
+  # fit in this machine's memory still gets a row; the depth runs on the mapped netlist flattened.
+  XIL_HIER=1 xil "$@"
 }
 
 ice() { # name top [PARAM=VALUE...]: iCE40 HX8K cells ($name.ice40.stat) and nextpnr timing
@@ -78,7 +88,7 @@ hier() { # the whole core's per-module report before flattening
     tee -q -o $out/core.flat.stat stat" ) >/dev/null 2>&1 || echo "hierarchy report failed" >&2
 }
 
-run() { # at most $par jobs at once; with $SYNTH_ONLY ("xil:core ice:ghash ..."), only those
+run() { # at most $par jobs at once; with $SYNTH_ONLY ("xilh:core ice:ghash ..."), only those
   case " ${SYNTH_ONLY:-$1:${2:-}} " in *" $1:${2:-} "*) ;; *) return 0 ;; esac
   while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
   "$@" &
@@ -86,7 +96,7 @@ run() { # at most $par jobs at once; with $SYNTH_ONLY ("xil:core ice:ghash ...")
 
 # Longest first. Parameters: the engines' defaults (the build); the stage rows say which.
 run hier
-run xil core ftls_crypto_top
+run xilh core ftls_crypto_top
 run xil gcm aes_gcm_engine
 run xil chacha chacha_poly_engine
 run xil cbc cbc_hmac_engine
